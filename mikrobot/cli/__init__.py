@@ -1,0 +1,32 @@
+"""The ``mikrobot`` command. The one place that wires the parts together.
+
+Sub-commands import their dependencies lazily so that ``mikrobot --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mikrobot.cli import data as _data
+from mikrobot.cli import demo as _demo
+
+app = typer.Typer(
+    name="mikrobot",
+    help="M5 break of structure + M1 retest: data, research, backtests and supervised trading.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(_data.app, name="data", help="Import, list and check bars in the Parquet store.")
+app.command("demo")(_demo.demo)
+
+
+def main() -> None:
+    """Console entry point: mikrobot errors print one clear line and exit with status 2."""
+    from mikrobot.core.errors import MikrobotError
+
+    try:
+        app()
+    except MikrobotError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None

@@ -1,0 +1,7 @@
+"""``mikrobot data``: import, list and check bars in the Parquet store."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,146 @@
+"""Typed settings: a TOML file plus ``MIKROBOT_*`` environment variables.
+
+Settings are frozen, reject unknown keys and carry a hash (:meth:`Settings.config_hash`) that is
+stamped on every backtest result, pipeline output and live run. Secrets never live in the file:
+pass them through the environment.
+
+Lookup order for the file: the ``path`` argument, ``$MIKROBOT_CONFIG``, ``./mikrobot.toml``.
+Environment variables override the file and keyword overrides, with ``__`` between nested keys
+(``MIKROBOT_DATA__STORE=/srv/bars``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from mikrobot.core.errors import ConfigError
+from mikrobot.core.instruments import SymbolRegistry
+
+CONFIG_ENV = "MIKROBOT_CONFIG"
+DEFAULT_FILE = "mikrobot.toml"
+
+
+def default_home() -> Path:
+    """``$MIKROBOT_HOME``, else ``~/.mikrobot``: where the bar store, SQLite files and runs live."""
+    env = os.environ.get("MIKROBOT_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".mikrobot"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataSettings(_Section):
+    """Where bars are stored and how imported files are read by default."""
+
+    store: Path | None = Field(default=None, description="Parquet bar store; default <home>/bars")
+    source_tz: str = Field(default="UTC", description="time zone of imported files by default")
+
+    @field_validator("source_tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from mikrobot.data.timezones import resolve_zone
+
+        resolve_zone(value)
+        return value
+
+
+class Settings(BaseSettings):
+    """The whole mikrobot configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MIKROBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    home: Path = Field(default_factory=default_home)
+    data: DataSettings = DataSettings()
+    symbols: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per-symbol overrides of SymbolSpec fields, or whole new symbols",
+    )
+
+    @field_validator("symbols")
+    @classmethod
+    def _valid_symbols(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        SymbolRegistry().with_overrides(value)  # raises ValueError naming the field
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init (the TOML file, passed in by load_settings) < environment
+        return env_settings, init_settings
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def store_path(self) -> Path:
+        """The Parquet bar store directory."""
+        return (self.data.store or self.home / "bars").expanduser()
+
+    def registry(self) -> SymbolRegistry:
+        """Symbol specs: the defaults with this config's overrides applied."""
+        return SymbolRegistry().with_overrides(self.symbols)
+
+    def config_hash(self) -> str:
+        """First 16 hex digits of the SHA-256 of the settings as canonical JSON (paths excluded)."""
+        data = self.model_dump(mode="json", exclude={"home"})
+        data.get("data", {}).pop("store", None)
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _format_error(exc: ValidationError, origin: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"unknown key {loc!r}: remove it or check its spelling")
+        else:
+            lines.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
+    return f"invalid configuration in {origin}:\n  " + "\n  ".join(lines)
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from a TOML file, keyword ``overrides`` and the environment (which wins).
+
+    Raises :class:`ConfigError` naming the file and each bad key.
+    """
+    file: Path | None = None
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"config file {file} does not exist")
+    elif os.environ.get(CONFIG_ENV):
+        file = Path(os.environ[CONFIG_ENV])
+        if not file.is_file():
+            raise ConfigError(f"${CONFIG_ENV} points to {file}, which does not exist")
+    elif Path(DEFAULT_FILE).is_file():
+        file = Path(DEFAULT_FILE)
+    data: dict[str, Any] = {}
+    if file is not None:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, str(file) if file else "settings")) from None

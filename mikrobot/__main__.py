@@ -1,0 +1,5 @@
+"""``python -m mikrobot`` is the ``mikrobot`` command."""
+
+from mikrobot.cli import main
+
+main()

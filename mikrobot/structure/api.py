@@ -29,14 +29,14 @@ from mikrobot.structure.nb import confidence_nb, setups_nb, structure_nb
 from mikrobot.structure.params import COMPONENTS, StructureParams, Thresholds
 
 _NAT = np.iinfo(np.int64).min
-_KINDS = np.array(["CHoCH", "BOS"], dtype=object)  # indexed by codes.CHOCH / codes.BOS
-_SWING_KINDS = np.array(["", "high", "low"], dtype=object)  # indexed by kind (-1 -> "low")
-_STATUS = np.array(["pending", *(codes.STATUS_NAMES[k] for k in range(1, 6))], dtype=object)
+#: the categories of the label columns (categoricals: cheap to build, compare as strings)
+SWING_KINDS = ("high", "low")
+BREAK_KINDS = ("CHoCH", "BOS")  # codes.CHOCH, codes.BOS
+STATUSES = tuple(codes.STATUS_NAMES[k] for k in sorted(codes.STATUS_NAMES))
 
 
-def _labels(names: np.ndarray, index: np.ndarray) -> pd.Series:
-    """String labels ``names[index]`` as pandas' string dtype (also when empty)."""
-    return pd.Series(names[index], dtype="str")
+def _labels(categories: tuple[str, ...], index: np.ndarray) -> pd.Categorical:
+    return pd.Categorical.from_codes(index, categories=list(categories))
 
 
 def _times(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -91,7 +91,7 @@ def _swings_frame(m5: BarArrays, s: StructureArrays) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "time": _times(m5.time[s.swing_index]),
-            "kind": _labels(_SWING_KINDS, s.swing_kind),
+            "kind": _labels(SWING_KINDS, (s.swing_kind < 0).astype(np.int8)),
             "level": s.swing_level,
             "known_at": _times(m5.time[s.swing_known_index] + codes.M5_NS),
             "index": s.swing_index,
@@ -107,7 +107,7 @@ def _breaks_frame(m5: BarArrays, s: StructureArrays) -> pd.DataFrame:
             "time": _times(m5.time[s.break_index]),
             "known_at": _times(m5.time[s.break_index] + codes.M5_NS),
             "direction": s.break_direction,
-            "kind": _labels(_KINDS, s.break_kind),
+            "kind": _labels(BREAK_KINDS, s.break_kind),
             "level": s.break_level,
             "swing_time": _times(m5.time[s.break_swing_index]),
             "swing_index": s.break_swing_index,
@@ -200,9 +200,10 @@ def setups(
 
 
 def spread_prices(m1: BarArrays, th: Thresholds) -> np.ndarray:
-    """Spread per M1 bar in price: the ``spread`` column (points) x point, else the typical one."""
+    """Spread per M1 bar in price (``spread`` column in points x point); empty without the
+    column, where the kernel uses the symbol's typical spread."""
     if m1.spread is None:
-        return np.full(len(m1), th.typical_spread)
+        return np.zeros(0)
     return m1.spread * th.point
 
 
@@ -220,6 +221,7 @@ def setup_arrays(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshold
             m1.low,
             m1.close,
             spread_prices(m1, th),
+            th.typical_spread,
             th.window_ns,
             th.tolerance,
             th.invalidation,
@@ -271,7 +273,7 @@ def _setups_frame(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshol
         {
             "break_id": keep,
             "direction": s.break_direction[keep],
-            "kind": _labels(_KINDS, s.break_kind[keep]),
+            "kind": _labels(BREAK_KINDS, s.break_kind[keep]),
             "level": s.break_level[keep],
             "break_time": _times(m5.time[s.break_index[keep]]),
             "break_known_at": _times(r["break_known_at"]),
@@ -284,7 +286,7 @@ def _setups_frame(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshol
             "target": r["target"],
             "confidence": r["confidence"],
             **{name: r[name] for name in COMPONENTS},
-            "status": _labels(_STATUS, r["status"]),
+            "status": _labels(STATUSES, r["status"] - 1),
         }
     )
     return frame

@@ -19,6 +19,7 @@ from mikrobot.core.instruments import SymbolRegistry
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.structure.codes import M1_NS, M5_NS
+from mikrobot.structure.nb import check_bars_nb
 from mikrobot.structure.params import StructureParams
 
 
@@ -65,28 +66,24 @@ def bar_arrays(frame: pd.DataFrame, timeframe: Timeframe, name: str) -> BarArray
             f"{name} holds {declared} bars but {timeframe.name} bars are needed", field="timeframe"
         )
     time = np.ascontiguousarray(index.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
-    if time.size > 1:
-        step = np.diff(time)
-        bad = np.flatnonzero(step < timeframe.nanos)
-        if bad.size:
-            k = int(bad[0]) + 1
-            problem = "not after" if step[k - 1] <= 0 else f"less than {timeframe.name} after"
-            raise DataError(
-                f"{name}: bar {k} at {index[k]} is {problem} bar {k - 1} at {index[k - 1]}; "
-                f"give {timeframe.name} bars sorted by time without duplicates",
-                field="index",
-            )
-    arrays = []
-    for column in ("open", "high", "low", "close"):
-        values = np.ascontiguousarray(frame[column].to_numpy(np.float64))
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            raise DataError(
-                f"{name}: {column} is not a finite number at {index[int(bad[0])]}; "
-                "drop or repair that bar",
-                field=column,
-            )
-        arrays.append(values)
+    arrays = [
+        np.ascontiguousarray(frame[c].to_numpy(np.float64))
+        for c in ("open", "high", "low", "close")
+    ]
+    code, k = check_bars_nb(time, *arrays, timeframe.nanos)
+    if code == 1:
+        problem = "not after" if time[k] <= time[k - 1] else f"less than {timeframe.name} after"
+        raise DataError(
+            f"{name}: bar {k} at {index[k]} is {problem} bar {k - 1} at {index[k - 1]}; "
+            f"give {timeframe.name} bars sorted by time without duplicates",
+            field="index",
+        )
+    if code > 1:
+        column = ("open", "high", "low", "close")[code - 2]
+        raise DataError(
+            f"{name}: {column} is not a finite number at {index[k]}; drop or repair that bar",
+            field=column,
+        )
     spread = None
     if "spread" in frame.columns:
         spread = np.ascontiguousarray(frame["spread"].to_numpy(np.float64))

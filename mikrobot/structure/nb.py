@@ -241,6 +241,7 @@ def setups_nb(
     low: np.ndarray,
     close: np.ndarray,
     spread: np.ndarray,
+    default_spread: float,
     window_ns: int,
     tolerance: float,
     invalidation: float,
@@ -251,7 +252,7 @@ def setups_nb(
 ) -> tuple:
     """The M1 retest of each break (breaks sorted by ``known_at``), see reference.setups.
 
-    ``spread`` is per M1 bar in price. Returns per break ``(status, touch_index,
+    ``spread`` is per M1 bar in price, or empty to use ``default_spread``. Returns per break ``(status, touch_index,
     confirm_index, entry_index, setup_known_at, entry, stop, target, retest_precision,
     rejection, speed)``; status ``NO_SETUP`` for a break known before the first M1 bar and
     ``PENDING`` when the data end before the outcome or the entry price.
@@ -337,7 +338,7 @@ def setups_nb(
         speed[b] = min(1.0, max(0.0, 1.5 * (window_ns - elapsed) / window_ns))
         entry_i[b] = e
         if bull:
-            px = open_[e] + spread[e]
+            px = open_[e] + (spread[e] if spread.shape[0] > 0 else default_spread)
             extreme = low[touch]
             for q in range(touch + 1, k + 1):
                 if low[q] < extreme:
@@ -423,3 +424,32 @@ def confidence_nb(
         acc += weights[5] * speed[b]
         confidence[b] = min(1.0, acc / total)
     return c_strength, c_structure, confidence
+
+
+@njit(cache=True)
+def check_bars_nb(
+    time: np.ndarray,
+    open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    min_step: int,
+) -> tuple:
+    """First problem in bar arrays, as ``(code, position)``; ``(0, -1)`` when there is none.
+
+    Codes: 1 the bar opens less than ``min_step`` ns after the previous one (unsorted,
+    duplicate or finer than the timeframe); 2, 3, 4, 5 a non-finite open, high, low, close.
+    """
+    n = time.shape[0]
+    for k in range(n):
+        if k > 0 and time[k] - time[k - 1] < min_step:
+            return 1, k
+        if not np.isfinite(open_[k]):
+            return 2, k
+        if not np.isfinite(high[k]):
+            return 3, k
+        if not np.isfinite(low[k]):
+            return 4, k
+        if not np.isfinite(close[k]):
+            return 5, k
+    return 0, -1

@@ -12,6 +12,7 @@ import pandas as pd
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.structure import codes, reference
+from mikrobot.structure.api import BREAK_KINDS, STATUSES, SWING_KINDS
 from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
 from mikrobot.structure.params import StructureParams
 from mikrobot.structure.stream import StructureStream
@@ -56,11 +57,17 @@ SETUP_COLUMNS = [
     "speed",
     "status",
 ]
+COLUMNS = {"swings": SWING_COLUMNS, "breaks": BREAK_COLUMNS, "setups": SETUP_COLUMNS}
 TIME_COLUMNS = {"time", "known_at", "swing_time", "break_time", "break_known_at", "touch_time"}
 TIME_COLUMNS |= {"confirm_time", "entry_time"}
 INT_COLUMNS = {"index", "known_index", "supersedes", "swing_index", "break_index", "break_id"}
 INT8_COLUMNS = {"direction"}
-STR_COLUMNS = {"kind", "status"}
+# label columns are categoricals with fixed categories, per table
+CATEGORIES = {
+    "swings": {"kind": SWING_KINDS},
+    "breaks": {"kind": BREAK_KINDS},
+    "setups": {"kind": BREAK_KINDS, "status": STATUSES},
+}
 
 
 # ---------------------------------------------------------------------------- frames
@@ -91,8 +98,11 @@ def bars_frame(
     return frame
 
 
-def records_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
-    """Rows (times as int ns or None) in the API's column order and dtypes."""
+def records_frame(records: list[dict], table: str) -> pd.DataFrame:
+    """Rows (times as int ns or None) of ``table`` ("swings", "breaks" or "setups") in the
+    API's column order and dtypes."""
+    columns = COLUMNS[table]
+    categories = CATEGORIES[table]
     data = {}
     for name in columns:
         values = [r[name] for r in records]
@@ -105,8 +115,8 @@ def records_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
             data[name] = np.array(values, np.int8)
         elif name in INT_COLUMNS:
             data[name] = np.array(values, np.int64)
-        elif name in STR_COLUMNS:
-            data[name] = pd.Series(values, dtype="str")
+        elif name in categories:
+            data[name] = pd.Categorical(values, categories=list(categories[name]))
         else:
             data[name] = np.array(values, np.float64)
     return pd.DataFrame(data, columns=columns)
@@ -195,7 +205,13 @@ def read_quoted_tsv(path: Path, *, symbol: str = "EURUSD", timeframe: str = "M1"
     time = pd.to_datetime([r[0] for r in rows]).tz_localize("UTC").as_unit("ns")
     cols = np.array([[float(x) for x in r[1:5]] for r in rows])
     frame = bars_frame(
-        time.asi8, cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3], timeframe=timeframe, symbol=symbol
+        time.asi8,
+        cols[:, 0],
+        cols[:, 1],
+        cols[:, 2],
+        cols[:, 3],
+        timeframe=timeframe,
+        symbol=symbol,
     )
     return frame[~frame.index.duplicated(keep="first")].sort_index()
 
@@ -234,7 +250,7 @@ def reference_structure(
         }
         for r in br
     ]
-    return records_frame(swings, SWING_COLUMNS), records_frame(breaks, BREAK_COLUMNS)
+    return records_frame(swings, "swings"), records_frame(breaks, "breaks")
 
 
 def reference_setups(
@@ -270,7 +286,7 @@ def reference_setups(
                 "status": codes.STATUS_NAMES[r["status"]],
             }
         )
-    return records_frame(out, SETUP_COLUMNS)
+    return records_frame(out, "setups")
 
 
 # ---------------------------------------------------------------------------- stream
@@ -314,9 +330,9 @@ def run_stream(
         (e.to_dict() for e in events if isinstance(e, SetupEvent)), key=lambda r: r["break_id"]
     )
     return (
-        records_frame(swings, SWING_COLUMNS),
-        records_frame(breaks, BREAK_COLUMNS),
-        records_frame(setups, SETUP_COLUMNS),
+        records_frame(swings, "swings"),
+        records_frame(breaks, "breaks"),
+        records_frame(setups, "setups"),
         s,
     )
 

@@ -56,24 +56,22 @@ def aggregate_ohlc(
             )
     tf = minutes * _NS_PER_MIN
     labels = (t // tf) * tf
-    if n == 0:
-        starts = np.zeros(0, dtype=np.int64)
-    else:
-        starts = np.concatenate(([0], np.flatnonzero(labels[1:] != labels[:-1]) + 1))
-    ends = np.append(starts[1:], n) - 1
     o, h, lo, c = arrays
+    v = None if volume is None else np.asarray(volume)
+    s = None if spread is None else np.asarray(spread)
     if n == 0:
-        empty = np.zeros(0, dtype=np.float64)
-        out_h, out_l = empty, empty.copy()
-    else:
-        out_h = np.maximum.reduceat(h, starts)
-        out_l = np.minimum.reduceat(lo, starts)
-    out_volume = None
-    if volume is not None:
-        v = np.asarray(volume)
-        out_volume = np.add.reduceat(v, starts) if n else v[:0].copy()
-    out_spread = None
-    if spread is not None:
-        s = np.asarray(spread)
-        out_spread = np.minimum.reduceat(s, starts) if n else s[:0].copy()
-    return labels[starts], o[starts], out_h, out_l, c[ends], out_volume, out_spread
+        return (
+            labels, o.copy(), h.copy(), lo.copy(), c.copy(),
+            None if v is None else v.copy(), None if s is None else s.copy(),
+        )  # fmt: skip
+    starts = np.concatenate(([0], np.flatnonzero(labels[1:] != labels[:-1]) + 1))
+    ends = np.append(starts[1:], n) - 1
+    return (
+        labels[starts],
+        o[starts],
+        np.maximum.reduceat(h, starts),
+        np.minimum.reduceat(lo, starts),
+        c[ends],
+        None if v is None else np.add.reduceat(v, starts),
+        None if s is None else np.minimum.reduceat(s, starts),
+    )

@@ -35,8 +35,11 @@ BREAK_KINDS = ("CHoCH", "BOS")  # codes.CHOCH, codes.BOS
 STATUSES = tuple(codes.STATUS_NAMES[k] for k in sorted(codes.STATUS_NAMES))
 
 
+_DTYPES = {c: pd.CategoricalDtype(list(c)) for c in (SWING_KINDS, BREAK_KINDS, STATUSES)}
+
+
 def _labels(categories: tuple[str, ...], index: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(index, categories=list(categories))
+    return pd.Categorical.from_codes(index, dtype=_DTYPES[categories])
 
 
 def _times(ns: np.ndarray) -> pd.DatetimeIndex:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mikrobot.core.errors import ConfigError
 from mikrobot.core.symbol import SymbolSpec
 
 #: Confidence components in the order used everywhere (weights, kernels, frames).
@@ -28,26 +27,8 @@ COMPONENTS: tuple[str, ...] = (
 _NS_PER_MIN = 60_000_000_000
 
 
-def _config_error(exc: ValidationError, model: str) -> ConfigError:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(model)"
-        if err["type"] == "extra_forbidden":
-            lines.append(f"{model}.{loc}: unknown parameter; remove it or check its spelling")
-        else:
-            got = f" (got {err['input']!r})" if err["type"] != "value_error" else ""
-            lines.append(f"{model}.{loc}: {err['msg']}{got}")
-    return ConfigError("invalid structure parameters:\n  " + "\n  ".join(lines))
-
-
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _config_error(exc, type(self).__name__) from None
 
 
 class ConfidenceWeights(_Frozen):
@@ -82,7 +63,8 @@ class StructureParams(_Frozen):
       ``strength_saturation_atr``;
     * ``weights``: the confidence weights (SPEC §4).
 
-    Invalid values raise :class:`~mikrobot.core.errors.ConfigError` naming the field.
+    Invalid values raise pydantic's ``ValidationError`` (a ``ValueError``) naming the field,
+    also when the model sits in a larger settings model.
     """
 
     left: int = Field(3, ge=1)
@@ -110,7 +92,7 @@ class StructureParams(_Frozen):
         return self
 
     def replace(self, **changes: Any) -> StructureParams:
-        """A validated copy with some fields changed (unknown names raise ``ConfigError``)."""
+        """A validated copy with some fields changed (unknown names raise ``ValueError``)."""
         data = self.model_dump()
         data.update(changes)
         return StructureParams(**data)

@@ -1,0 +1,124 @@
+"""No look-ahead: results on bars[:k] are exactly the full run's events known by bar k's close.
+
+A setup whose status needs its entry price (confirmed, rejected_max_stop) is known once its
+entry bar (the M1 bar after confirmation) is in the data; every other event once its
+``known_at`` is at or before the close of the last bar. Equality of whole rows also proves
+that no event is ever rewritten: an event seen on a prefix is identical in the full run.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import mikrobot.structure as ms
+from mikrobot.structure import StructureParams, StructureStream
+from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
+
+from .helpers import EURUSD, M1, M5, assert_same, m5_of, random_m1, read_quoted_tsv
+
+ENTRY_STATUSES = ["confirmed", "rejected_max_stop"]
+
+
+def known_by(frame: pd.DataFrame, close_ns: int) -> pd.DataFrame:
+    """Rows of a swings/breaks frame known at or before ``close_ns``."""
+    return frame[frame["known_at"].array.asi8 <= close_ns]
+
+
+def setups_known_by(setups: pd.DataFrame, last_m1_open: int) -> pd.DataFrame:
+    """Rows of a setups frame decided once the M1 bar opening at ``last_m1_open`` has closed."""
+    needs_entry = setups["status"].isin(ENTRY_STATUSES).to_numpy()
+    entry_ok = setups["entry_time"].array.asi8 <= last_m1_open
+    known_ok = setups["known_at"].array.asi8 <= last_m1_open + M1
+    return setups[np.where(needs_entry, entry_ok, known_ok)]
+
+
+def check_m5_prefixes(m5: pd.DataFrame, p: StructureParams, ks) -> None:
+    full_swings, full_breaks = ms.swings(m5, params=p), ms.breaks(m5, EURUSD, p)
+    times = m5.index.asi8
+    for k in ks:
+        close = int(times[k - 1]) + M5
+        assert_same(ms.swings(m5.iloc[:k], params=p), known_by(full_swings, close))
+        assert_same(ms.breaks(m5.iloc[:k], EURUSD, p), known_by(full_breaks, close))
+
+
+def check_m1_prefixes(m1: pd.DataFrame, p: StructureParams, ks, m5: pd.DataFrame | None) -> None:
+    full = ms.setups(m1, m5, EURUSD, p)
+    times = m1.index.asi8
+    for k in ks:
+        last = int(times[k - 1])
+        m5_k = None if m5 is None else m5[m5.index.asi8 + M5 <= last + M1]
+        # break ids too: the breaks of a prefix are a prefix of the full run's breaks
+        assert_same(ms.setups(m1.iloc[:k], m5_k, EURUSD, p), setups_known_by(full, last))
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(30, 400),
+    left=st.integers(1, 4),
+    right=st.integers(1, 4),
+    wick=st.booleans(),
+    m5_given=st.booleans(),
+)
+def test_every_prefix_of_generated_bars_is_the_full_run_known_so_far(
+    seed, n, left, right, wick, m5_given
+):
+    p = StructureParams(
+        left=left,
+        right=right,
+        break_on="wick" if wick else "close",
+        retest_window_minutes=20,
+        min_stop_pips=2,
+        max_stop_pips=6,
+    )
+    m1 = random_m1(seed, n, gaps=0.03, spread=seed % 2 == 0)
+    m5 = m5_of(m1)
+    check_m5_prefixes(m5, p, range(1, len(m5) + 1))
+    check_m1_prefixes(m1, p, range(1, n + 1), m5 if m5_given else None)
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(30, 600))
+def test_stream_emits_each_event_at_the_first_bar_it_is_known(seed, n):
+    p = StructureParams(left=2, right=2, retest_window_minutes=15)
+    m1 = random_m1(seed, n, gaps=0.03)
+    full = ms.setups(m1, None, EURUSD, p)
+    full_swings = ms.swings(m5_of(m1), params=p)
+    stream = StructureStream(EURUSD, p)
+    times = m1.index.asi8
+    seen_setups = 0
+    seen_swings = 0
+    for k, row in enumerate(m1.itertuples()):
+        t = int(times[k])
+        for event in stream.update_m1(t, row.open, row.high, row.low, row.close):
+            if isinstance(event, SwingEvent | BreakEvent):
+                assert event.known_at <= t + M1
+            if isinstance(event, SwingEvent):
+                seen_swings += 1
+            if isinstance(event, SetupEvent):
+                seen_setups += 1
+        # what the stream has emitted by now is exactly what a batch run on bars[:k+1] knows
+        assert seen_setups == len(setups_known_by(full, t))
+        assert seen_swings == len(known_by(full_swings, t + M1))
+
+
+@pytest.mark.realdata
+def test_prefixes_of_real_eurusd(real_m1_path, real_m5_path):
+    p = StructureParams()
+    m5 = read_quoted_tsv(real_m5_path, timeframe="M5").iloc[-6000:]
+    rng = np.random.default_rng(3)
+    ks = np.unique(np.r_[rng.integers(1, len(m5) + 1, 120), 1, len(m5)])
+    check_m5_prefixes(m5, p, ks)
+    m1 = read_quoted_tsv(real_m1_path).iloc[:20000]
+    full = ms.setups(m1, None, EURUSD, p)
+    # dense around the moments setups are decided (the bars just before and after), plus random
+    pos = m1.index.get_indexer
+    around = []
+    for column in ("known_at", "entry_time"):
+        when = full[column].dropna()
+        idx = pos(when - pd.Timedelta(minutes=1))  # the bar closing at known_at
+        idx = idx[idx >= 0]
+        around += [idx, idx + 1, idx + 2]
+    ks = np.unique(np.r_[np.concatenate(around)[:300], rng.integers(1, len(m1) + 1, 80)])
+    ks = ks[(ks >= 1) & (ks <= len(m1))]
+    check_m1_prefixes(m1, p, ks, None)

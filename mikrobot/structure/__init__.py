@@ -4,7 +4,7 @@ Three drivers of one logic: numba kernels (``nb``) behind the pandas functions b
 bar-by-bar :class:`StructureStream` for the live runtime, and ``reference`` (the slow oracle).
 """
 
-from mikrobot.structure.api import breaks, setups, swings, to_signals
+from mikrobot.structure.api import breaks, setups, structure, swings, to_signals
 from mikrobot.structure.params import ConfidenceWeights, StructureParams
 from mikrobot.structure.stream import StructureStream
 
@@ -14,6 +14,7 @@ __all__ = [
     "StructureStream",
     "breaks",
     "setups",
+    "structure",
     "swings",
     "to_signals",
 ]

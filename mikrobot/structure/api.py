@@ -162,6 +162,18 @@ def breaks(
     return _breaks_frame(bars, structure_arrays(bars, th))
 
 
+def structure(
+    m5: pd.DataFrame,
+    spec: SymbolSpec | str | None = None,
+    params: StructureParams | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(swings(m5), breaks(m5))`` from one pass of the kernel (see those functions)."""
+    th = resolve_params(params).for_symbol(resolve_spec(spec, m5))
+    bars = bar_arrays(m5, Timeframe.M5, "m5")
+    s = structure_arrays(bars, th)
+    return _swings_frame(bars, s), _breaks_frame(bars, s)
+
+
 def setups(
     m1: pd.DataFrame,
     m5: pd.DataFrame | None = None,

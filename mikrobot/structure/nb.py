@@ -31,14 +31,16 @@ def atr_nb(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) ->
     out = np.full(n, np.nan)
     total = 0.0
     value = np.nan
+    a = (period - 1) / period
+    b = 1 / period
     for t in range(1, n):
         tr = high[t] - low[t]
-        a = abs(high[t] - close[t - 1])
-        if a > tr:
-            tr = a
-        a = abs(low[t] - close[t - 1])
-        if a > tr:
-            tr = a
+        x = abs(high[t] - close[t - 1])
+        if x > tr:
+            tr = x
+        x = abs(low[t] - close[t - 1])
+        if x > tr:
+            tr = x
         if t < period:
             total += tr
         elif t == period:
@@ -46,9 +48,63 @@ def atr_nb(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) ->
             value = total / period
             out[t] = value
         else:
-            value = (value * (period - 1) + tr) / period
+            value = value * a + tr * b
             out[t] = value
     return out
+
+
+@njit(cache=True)
+def raw_swings_nb(high: np.ndarray, low: np.ndarray, left: int, right: int) -> tuple:
+    """Raw swing flags per bar (SPEC §1, before thinning): strict against the ``left`` bars
+    before, non-strict against the ``right`` bars after; False where either side is missing.
+
+    A branch-free first pass keeps the bars that beat both neighbours (about a third); only
+    those are checked against the other bars (``left``, ``right`` >= 1)."""
+    n = high.shape[0]
+    is_high = np.zeros(n, np.bool_)
+    is_low = np.zeros(n, np.bool_)
+    first = left
+    last = n - right  # exclusive
+    if last <= first:
+        return is_high, is_low
+    cand_high = np.empty(last - first, np.int64)
+    cand_low = np.empty(last - first, np.int64)
+    nh = 0
+    nl = 0
+    for i in range(first, last):
+        cand_high[nh] = i
+        nh += (high[i] > high[i - 1]) & (high[i] >= high[i + 1])
+        cand_low[nl] = i
+        nl += (low[i] < low[i - 1]) & (low[i] <= low[i + 1])
+    for k in range(nh):
+        i = cand_high[k]
+        h = high[i]
+        ok = True
+        for d in range(2, left + 1):
+            if not h > high[i - d]:
+                ok = False
+                break
+        if ok:
+            for d in range(2, right + 1):
+                if not h >= high[i + d]:
+                    ok = False
+                    break
+        is_high[i] = ok
+    for k in range(nl):
+        i = cand_low[k]
+        v = low[i]
+        ok = True
+        for d in range(2, left + 1):
+            if not v < low[i - d]:
+                ok = False
+                break
+        if ok:
+            for d in range(2, right + 1):
+                if not v <= low[i + d]:
+                    ok = False
+                    break
+        is_low[i] = ok
+    return is_high, is_low
 
 
 @njit(cache=True)
@@ -69,7 +125,10 @@ def structure_nb(
     break_atr)``, each trimmed to its count, in the order the events become known.
     """
     n = close.shape[0]
-    cap = 2 * n + 1
+    is_high, is_low = raw_swings_nb(high, low, left, right)
+    cap = 1
+    for i in range(n):
+        cap += is_high[i] + is_low[i]
     s_index = np.empty(cap, np.int64)
     s_kind = np.empty(cap, np.int8)
     s_level = np.empty(cap, np.float64)
@@ -98,6 +157,8 @@ def structure_nb(
 
     total = 0.0
     atr = np.nan
+    atr_a = (atr_period - 1) / atr_period
+    atr_b = 1 / atr_period
     for j in range(n):
         # ATR[j]
         if j >= 1:
@@ -114,7 +175,7 @@ def structure_nb(
                 total += tr
                 atr = total / atr_period
             else:
-                atr = (atr * (atr_period - 1) + tr) / atr_period
+                atr = atr * atr_a + tr * atr_b
         # breaks of bar j, bullish first
         if hi_ok and not hi_broken:
             price = close[j] if break_on_close else high[j]
@@ -152,18 +213,8 @@ def structure_nb(
         i = j - right
         if i < left:
             continue
-        h = high[i]
-        is_high = True
-        for k in range(i - left, i):
-            if not h > high[k]:
-                is_high = False
-                break
-        if is_high:
-            for k in range(i + 1, j + 1):
-                if not h >= high[k]:
-                    is_high = False
-                    break
-        if is_high:
+        if is_high[i]:
+            h = high[i]
             sup = -1
             accept = True
             if last_kind == 1:
@@ -183,18 +234,8 @@ def structure_nb(
                 s_known[ns] = j
                 s_sup[ns] = sup
                 ns += 1
-        lv = low[i]
-        is_low = True
-        for k in range(i - left, i):
-            if not lv < low[k]:
-                is_low = False
-                break
-        if is_low:
-            for k in range(i + 1, j + 1):
-                if not lv <= low[k]:
-                    is_low = False
-                    break
-        if is_low:
+        if is_low[i]:
+            lv = low[i]
             sup = -1
             accept = True
             if last_kind == -1:
@@ -215,18 +256,18 @@ def structure_nb(
                 s_sup[ns] = sup
                 ns += 1
     return (
-        s_index[:ns].copy(),
-        s_kind[:ns].copy(),
-        s_level[:ns].copy(),
-        s_known[:ns].copy(),
-        s_sup[:ns].copy(),
-        b_dir[:nb_].copy(),
-        b_kind[:nb_].copy(),
-        b_level[:nb_].copy(),
-        b_swing[:nb_].copy(),
-        b_index[:nb_].copy(),
-        b_strength[:nb_].copy(),
-        b_atr[:nb_].copy(),
+        s_index[:ns],
+        s_kind[:ns],
+        s_level[:ns],
+        s_known[:ns],
+        s_sup[:ns],
+        b_dir[:nb_],
+        b_kind[:nb_],
+        b_level[:nb_],
+        b_swing[:nb_],
+        b_index[:nb_],
+        b_strength[:nb_],
+        b_atr[:nb_],
     )
 
 
@@ -441,6 +482,15 @@ def check_bars_nb(
     duplicate or finer than the timeframe); 2, 3, 4, 5 a non-finite open, high, low, close.
     """
     n = time.shape[0]
+    # one branch-free pass over everything (vectorised); the slow search only on failure
+    bad = 0
+    for k in range(1, n):
+        bad |= time[k] - time[k - 1] < min_step
+    for k in range(n):
+        x = open_[k] + high[k] + low[k] + close[k]
+        bad |= x - x != 0.0  # NaN or inf in any of the four (the search below decides)
+    if not bad:
+        return 0, -1
     for k in range(n):
         if k > 0 and time[k] - time[k - 1] < min_step:
             return 1, k

@@ -7,11 +7,13 @@ nanoseconds; a bar is labelled by its open time and known at its close (open + t
 Exact definitions (where the SPEC leaves room, the choice is stated here)
 -------------------------------------------------------------------------
 ATR (M5)
-    Wilder's ATR with an SMA seed (TA-Lib's convention): ``TR[t] = max(high[t] - low[t],
-    |high[t] - close[t-1]|, |low[t] - close[t-1]|)`` for ``t >= 1``; ``ATR[t]`` is NaN for
-    ``t < period``, ``ATR[period] = (TR[1] + ... + TR[period]) / period`` (summed left to right)
-    and ``ATR[t] = (ATR[t-1] * (period - 1) + TR[t]) / period`` after that. Bars are taken by
-    position: a gap in the data is not a bar.
+    Wilder's ATR with an SMA seed: ``TR[t] = max(high[t] - low[t], |high[t] - close[t-1]|,
+    |low[t] - close[t-1]|)`` for ``t >= 1``; ``ATR[t]`` is NaN for ``t < period``,
+    ``ATR[period] = (TR[1] + ... + TR[period]) / period`` (summed left to right) and
+    ``ATR[t] = ATR[t-1] * a + TR[t] * b`` after that, with the floats ``a = (period - 1) /
+    period`` and ``b = 1 / period`` (Wilder's smoothing written with multiplications, which
+    keeps the division out of the per-bar chain). Bars are taken by position: a gap in the
+    data is not a bar.
 
 Order of work at the close of M5 bar ``j``
     1. ATR[j]; 2. breaks of bar ``j`` against the swings known before it (known at the close of
@@ -97,6 +99,7 @@ def atr(high: Sequence[float], low: Sequence[float], close: Sequence[float], per
     out = [math.nan] * n
     total = 0.0
     value = math.nan
+    a, b = (period - 1) / period, 1 / period
     for t in range(1, n):
         tr = max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
         if t < period:
@@ -106,7 +109,7 @@ def atr(high: Sequence[float], low: Sequence[float], close: Sequence[float], per
             value = total / period
             out[t] = value
         else:
-            value = (value * (period - 1) + tr) / period
+            value = value * a + tr * b
             out[t] = value
     return out
 

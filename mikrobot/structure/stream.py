@@ -41,6 +41,7 @@ Event = SwingEvent | BreakEvent | SetupEvent
 
 _STATE_VERSION = 1
 _NS_PER_HOUR = 3_600_000_000_000
+_SESSION_HOURS = 168
 _M1 = codes.M1_NS
 _M5 = codes.M5_NS
 # the mutable fields of the detector, all plain data (what state() saves)
@@ -84,11 +85,13 @@ class StructureStream:
         self._th = th
         self._left, self._right = th.left, th.right
         self._size = th.left + th.right + 1
+        self._atr_a = (th.atr_period - 1) / th.atr_period
+        self._atr_b = 1 / th.atr_period
         self._weights = th.weights
         self._weight_total = 0.0
         for w in th.weights:
             self._weight_total += w
-        self._session_memo = (-1, 0.0)
+        self._session_memo: tuple[int, list[float]] = (0, [])
         self.bin: list | None = None  # [label, open, high, low, close] of the forming M5 bar
         self.m5_count = 0
         self.m5_last_time: int | None = None
@@ -218,7 +221,7 @@ class StructureStream:
                 self.tr_total += tr
                 atr = self.atr = self.tr_total / period
             else:
-                atr = self.atr = (atr * (period - 1) + tr) / period
+                atr = self.atr = atr * self._atr_a + tr * self._atr_b
         known = time + _M5
         th = self._th
         hs = self.high_swing
@@ -423,12 +426,13 @@ class StructureStream:
 
     def _session(self, ts: int) -> float:
         # the SPEC §4 session score is constant within a UTC hour (every session edge of
-        # DEFAULT_SESSIONS falls on a whole UTC hour), so one lookup per hour is enough
+        # DEFAULT_SESSIONS falls on a whole UTC hour): look up a week of hours at once
         hour = ts // _NS_PER_HOUR
-        memo = self._session_memo
-        if memo[0] != hour:
-            memo = self._session_memo = (hour, float(session_score(np.array([ts]))[0]))
-        return memo[1]
+        first, scores = self._session_memo
+        if not 0 <= hour - first < len(scores):
+            hours = np.arange(hour, hour + _SESSION_HOURS, dtype=np.int64) * _NS_PER_HOUR
+            first, scores = self._session_memo = (hour, session_score(hours).tolist())
+        return scores[hour - first]
 
     def _enter(self, t: int, open: float, spread: float | None, out: list) -> None:
         th = self._th

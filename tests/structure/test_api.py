@@ -95,3 +95,14 @@ def test_importing_structure_loads_no_heavy_neighbours():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_atr_kernel_matches_the_reference_definition():
+    from mikrobot.structure import reference
+    from mikrobot.structure.nb import atr_nb
+
+    m1 = random_m1(8, 600)
+    h, lo, c = (m1[k].to_numpy() for k in ("high", "low", "close"))
+    for period in (1, 2, 14):
+        expected = reference.atr(h.tolist(), lo.tolist(), c.tolist(), period)
+        np.testing.assert_array_equal(atr_nb(h, lo, c, period), np.array(expected))

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -100,3 +101,14 @@ def test_an_m5_bar_closes_with_its_last_minute_or_when_a_later_bar_arrives():
         assert stream.m5_count == (1 if minute >= 4 else 0)
     stream.update_m1(t + 10 * M1, 1.1, 1.1001, 1.0999, 1.1)
     assert stream.m5_count == 2
+
+
+def test_session_score_is_constant_within_each_utc_hour():
+    # the stream looks the session component up once per UTC hour; that is exact only if
+    # every session edge falls on a whole UTC hour, in every DST combination
+    from mikrobot.core.sessions import session_score
+
+    rng = np.random.default_rng(0)
+    ts = rng.integers(1_704_067_200, 1_798_761_600, 20_000) * 10**9  # 2024-2026
+    hour_start = ts - ts % (3600 * 10**9)
+    assert (session_score(ts) == session_score(hour_start)).all()

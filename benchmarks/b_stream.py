@@ -40,10 +40,10 @@ def rows(quick: bool) -> list[dict]:
     events = 0
     for _ in range(repeats(quick)):
         cost, events = _one_run(t, o, h, lo, c)
-        p50.append(np.percentile(cost, 50) / 1e6)
-        p99.append(np.percentile(cost, 99) / 1e6)
-        p999.append(np.percentile(cost, 99.9) / 1e6)
-        totals.append(cost.sum() / 1e6)
+        p50.append(float(np.percentile(cost, 50)) / 1e6)
+        p99.append(float(np.percentile(cost, 99)) / 1e6)
+        p999.append(float(np.percentile(cost, 99.9)) / 1e6)
+        totals.append(int(cost.sum()) / 1e6)
     med = statistics.median
     return [
         {

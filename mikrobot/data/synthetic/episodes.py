@@ -94,31 +94,60 @@ class _Bars:
         return len(self.c)
 
 
-def _split(total: int, parts: int, minimum: int, rng: np.random.Generator) -> list[int]:
+class Draws:
+    """Uniform draws from one Generator, fetched in blocks: cheap one at a time, deterministic."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 512) -> None:
+        self._rng = rng
+        self._block = block
+        self._buf: list[float] = []
+
+    def random(self) -> float:
+        """A float in [0, 1)."""
+        if not self._buf:
+            self._buf = self._rng.random(self._block).tolist()[::-1]
+        return self._buf.pop()
+
+    def uniform(self, lo: float, hi: float) -> float:
+        """A float in [lo, hi)."""
+        return lo + (hi - lo) * self.random()
+
+    def integers(self, lo: int, hi: int) -> int:
+        """An int in [lo, hi)."""
+        return lo + min(int(self.random() * (hi - lo)), hi - lo - 1)
+
+
+def _split(total: int, parts: int, minimum: int, rnd: Draws) -> list[int]:
     """``parts`` integers >= ``minimum`` summing to ``max(total, parts * minimum)``."""
     extra = max(total - parts * minimum, 0)
-    weights = rng.random(parts) + 0.25
-    shares = np.floor(extra * weights / weights.sum()).astype(np.int64)
-    shares[-1] += extra - int(shares.sum())
-    return [minimum + int(s) for s in shares]
+    weights = [rnd.random() + 0.25 for _ in range(parts)]
+    scale = extra / sum(weights)
+    shares = [math.floor(w * scale) for w in weights]
+    shares[-1] += extra - sum(shares)
+    return [minimum + s for s in shares]
 
 
-def _expand_m5(
-    bars: _Bars, o: int, hi: int, lo: int, c: int, jitter: int, rng: np.random.Generator
-) -> None:
-    """Five M1 bars whose MetaTrader M5 aggregate is exactly ``(o, hi, lo, c)``."""
+def _expand_m5(bars: _Bars, o: int, hi: int, lo: int, c: int, jitter: int, rnd: Draws) -> None:
+    """Five M1 bars whose MetaTrader M5 aggregate is exactly ``(o, hi, lo, c)``: the path goes
+    open -> first extreme (low for an up bar) in bar ``k1`` -> second extreme in bar ``k2`` ->
+    close, M1 closes interpolated along it, wicks of up to ``jitter`` ticks inside the range."""
     up = c >= o
-    k1 = int(rng.integers(0, 2))
-    k2 = int(rng.integers(3, 5))
+    k1 = rnd.integers(0, 2)
+    k2 = rnd.integers(3, 5)
     first, second = (lo, hi) if up else (hi, lo)
-    path = np.interp([1, 2, 3, 4, 5], [0.0, k1 + 0.5, k2 + 0.5, 5.0], [o, first, second, c])
-    closes = np.clip(np.floor(path + 0.5).astype(np.int64), lo, hi)
-    closes[-1] = c
+    xs = (0.0, k1 + 0.5, k2 + 0.5, 5.0)
+    ys = (o, first, second, c)
+    closes = []
+    for t in (1, 2, 3, 4):
+        seg = 0 if t <= xs[1] else (1 if t <= xs[2] else 2)
+        v = ys[seg] + (ys[seg + 1] - ys[seg]) * (t - xs[seg]) / (xs[seg + 1] - xs[seg])
+        closes.append(min(max(math.floor(v + 0.5), lo), hi))
+    closes.append(c)
     prev = o
     for m in range(5):
-        cm = int(closes[m])
-        hm = min(max(prev, cm) + int(rng.integers(0, jitter + 1)), hi)
-        lm = max(min(prev, cm) - int(rng.integers(0, jitter + 1)), lo)
+        cm = closes[m]
+        hm = min(max(prev, cm) + rnd.integers(0, jitter + 1), hi)
+        lm = max(min(prev, cm) - rnd.integers(0, jitter + 1), lo)
         if m == (k1 if up else k2):
             lm = lo
         if m == (k2 if up else k1):
@@ -133,7 +162,7 @@ def build_script(
     direction: int,
     outcome: str,
     typical_spread: float,
-    rng: np.random.Generator,
+    rnd: Draws,
 ) -> Script:
     """Script one episode for ``spec`` (see the module docstring for its shape)."""
     tick = spec.tick_size
@@ -146,14 +175,14 @@ def build_script(
         return max(1, pips(x))
 
     def draw(lo: float, hi: float) -> int:
-        return pos(float(rng.uniform(lo, hi)))
+        return pos(rnd.uniform(lo, hi))
 
     wick = pips(0.5)
     step = max(pos(1.5), wick + 1)
     big = max(wick + 1, pos(0.8))
 
     def wk() -> int:
-        return int(rng.integers(0, wick + 1))
+        return rnd.integers(0, wick + 1)
 
     def bigwick() -> int:
         return max(big, draw(0.8, 1.5))
@@ -178,25 +207,25 @@ def build_script(
     for _ in range(left):
         down(max(step, draw(1.5, 3.0)), wk())
     down(max(step, draw(1.5, 3.0)), bigwick())  # SL1
-    n_rise = int(rng.integers(max(left, right), max(left, right) + 3))
-    leg1 = pos(float(rng.uniform(*ep.leg_pips)))
-    rises = _split(leg1, n_rise + 1, step, rng)
+    n_rise = rnd.integers(max(left, right), max(left, right) + 3)
+    leg1 = pos(rnd.uniform(*ep.leg_pips))
+    rises = _split(leg1, n_rise + 1, step, rnd)
     for d in rises[:-1]:
         up(d, wk())
     up(rises[-1], bigwick())  # SH
     swing_bar = len(m5) - 1
     level = m5[swing_bar][1]
     top_close = m5[swing_bar][3]
-    n_pull = int(rng.integers(right, right + 2))
-    n_rally = int(rng.integers(right, right + 2))
+    n_pull = rnd.integers(right, right + 2)
+    n_rally = rnd.integers(right, right + 2)
     gap = max(wick + 1, draw(1.5, 3.0))  # the rally tops out this far below the level
-    leg2 = max(pos(float(rng.uniform(0.4, 0.7)) * leg1 / tpp), (n_rally + 1) * step + gap)
-    pulls = _split(leg2, n_pull, step, rng)
+    leg2 = max(pos(rnd.uniform(0.4, 0.7) * leg1 / tpp), (n_rally + 1) * step + gap)
+    pulls = _split(leg2, n_pull, step, rnd)
     for d in pulls[:-1]:
         down(d, wk())
     down(pulls[-1], bigwick())  # SL2
     rally_top = level - gap
-    for d in _split(rally_top - prev, n_rally, step, rng):
+    for d in _split(rally_top - prev, n_rally, step, rnd):
         up(d, wk())
     threshold = math.floor(ep.break_threshold * tpp) + 1  # first tick beyond the threshold
     up(level + threshold + draw(1.5, 4.0) - prev, wk())  # the break
@@ -207,27 +236,27 @@ def build_script(
     bars = _Bars()
     jitter = max(pips(0.3), 0)
     for o, hi, lo, c in m5:
-        _expand_m5(bars, o, hi, lo, c, jitter, rng)
+        _expand_m5(bars, o, hi, lo, c, jitter, rnd)
 
     # ------------------------------------------------------------------ M1 retest
     tol_floor = math.floor(ep.retest_tolerance * tpp)  # lows <= level + tol_floor touch
     floor_pre = level + tol_floor + 1 + pips(0.2)  # pre-touch lows stay at or above this
-    for _ in range(int(rng.integers(0, 3))):
+    for _ in range(rnd.integers(0, 3)):
         o = bars.last
         c = o + draw(0.3, 1.5)
         bars.add(o, c + wk(), max(o - wk(), floor_pre), c)
     peak = bars.last
-    n_down = int(rng.integers(2, 7))
-    c_pre = floor_pre + int(rng.integers(0, pos(1.0) + 1))
+    n_down = rnd.integers(2, 7)
+    c_pre = floor_pre + rnd.integers(0, pos(1.0) + 1)
     for m in range(1, n_down + 1):
         o = bars.last
         c = round(peak + (c_pre - peak) * m / n_down)
         bars.add(o, max(o, c) + wk(), max(min(o, c) - wk(), floor_pre), c)
 
     risk_lo, risk_hi = ep.risk_range()
-    risk_ex = pos(float(rng.uniform(risk_lo, risk_hi)) - ep.sl_buffer)  # close - lowest low
+    risk_ex = pos(rnd.uniform(risk_lo, risk_hi) - ep.sl_buffer)  # close - lowest low
     touch = len(bars)
-    hammer = bool(rng.random() < 0.25)
+    hammer = bool(rnd.random() < 0.25)
     if hammer:
         o = bars.last
         c_conf = o + draw(0.5, 1.5)
@@ -238,14 +267,14 @@ def build_script(
         c_conf = level + max(pos(0.8), draw(0.8, 2.5))
         extreme = min(c_conf - risk_ex, level - 1)
         floor_close = max(extreme + 1, level - pips(2.0))
-        n_hes = int(rng.integers(0, 4))
-        deepest = touch + int(rng.integers(0, n_hes + 2))
+        n_hes = rnd.integers(0, 4)
+        deepest = touch + rnd.integers(0, n_hes + 2)
         for m in range(n_hes + 1):  # the touch bar and the hesitation bars: close <= level
             o = bars.last
-            c = int(rng.integers(floor_close, level + 1))
+            c = rnd.integers(floor_close, level + 1)
             lo = min(o, c) - wk()
             if m == 0:
-                lo = min(lo, level + int(rng.integers(-pips(1.0), min(pips(0.4), tol_floor) + 1)))
+                lo = min(lo, level + rnd.integers(-pips(1.0), min(pips(0.4), tol_floor) + 1))
             bars.add(o, max(o, c) + wk(), max(lo, extreme), c)
         o = bars.last
         bars.add(o, c_conf + wk(), max(min(o, c_conf) - wk(), extreme), c_conf)
@@ -258,8 +287,8 @@ def build_script(
     base = max(typical_spread, 1.0)
 
     def spreads(size: int) -> np.ndarray:
-        drawn = np.floor(base * rng.uniform(0.8, 1.25, size) + 0.5)
-        return np.clip(drawn, 1, cap).astype(np.int64)
+        drawn = [math.floor(base * rnd.uniform(0.8, 1.25) + 0.5) for _ in range(size)]
+        return np.clip(np.asarray(drawn, dtype=np.int64), 1, cap)
 
     spread_pre = spreads(len(bars) + 1)  # up to and including the entry bar
     entry_spread = float(spread_pre[confirm + 1]) * point / tick if direction > 0 else 0.0

@@ -16,7 +16,7 @@ from mikrobot.core.instruments import SymbolRegistry
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.data.frame import make_bars
 from mikrobot.data.synthetic.calendar import open_minutes, rollover_mask, session_codes
-from mikrobot.data.synthetic.episodes import Script, build_script
+from mikrobot.data.synthetic.episodes import Draws, Script, build_script
 from mikrobot.data.synthetic.nb import market_path_nb
 from mikrobot.data.synthetic.params import (
     EpisodeParams,
@@ -274,15 +274,16 @@ def _plant(
         count = len(times)
     typical = spec.typical_spread if p.spread is None else p.spread
     scripts = []
+    rnd = Draws(rng)
     for _ in range(count):
         if ep.direction == "mix":
-            direction = 1 if rng.random() < 0.5 else -1
+            direction = 1 if rnd.random() < 0.5 else -1
         else:
             direction = 1 if ep.direction == "long" else -1
         outcome = (
-            ep.outcome if ep.outcome != "mix" else ("target" if rng.random() < 0.5 else "stop")
+            ep.outcome if ep.outcome != "mix" else ("target" if rnd.random() < 0.5 else "stop")
         )
-        scripts.append(build_script(spec, ep, direction, outcome, typical, rng))
+        scripts.append(build_script(spec, ep, direction, outcome, typical, rnd))
     lengths = [s.length for s in scripts]
     if times is None:
         starts = place_random(ts, closed_before, codes, lengths, ep.spacing_minutes, rng)

@@ -94,12 +94,15 @@ class MarketParams:
     ``mean_reversion`` per minute towards the price where the range began) and *trend* (drift of
     ``trend_drift * sigma_t`` per minute, up or down with equal odds); mean durations are
     ``range_minutes`` and ``trend_minutes``. After a market-closed period the first bar opens
-    with a gap of standard deviation ``gap_vol * vol * sqrt(hours closed)``.
+    with a gap of standard deviation ``gap_vol * vol * sqrt(hours closed)``. The *rollover
+    minutes* are ``rollover_minutes`` (from, to) around 17:00 New York plus the first
+    ``reopen_minutes`` after any close; ``sigma_t`` is multiplied by ``rollover_vol`` there.
+    Sessions (codes in :data:`SESSION_NAMES` order) come from ``mikrobot.core.sessions``.
 
-    Spread (points) is ``spread * session_spread[session] * vol_state**spread_vol_elasticity``
-    times a log-normal noise of ``spread_noise``, times ``rollover_spread`` in the rollover
-    minutes (``rollover_minutes`` around 17:00 New York) and in the first ``reopen_minutes``
-    after a close, rounded and at least 1. Tick volume is ``volume * sigma_t / sigma`` times the
+    Spread (points) is ``spread`` (``None``: the symbol's ``typical_spread``) times
+    ``session_spread[session] * vol_state**spread_vol_elasticity`` (``vol_state = exp(h_t -
+    vol_of_vol**2)``), a log-normal noise of ``spread_noise`` and ``rollover_spread`` in the
+    rollover minutes, rounded and at least 1 (0 when the base spread is 0). Tick volume is ``volume * sigma_t / sigma`` times the
     bar's range relative to its expectation, a log-normal noise of ``volume_noise``, and
     ``rollover_volume`` in rollover minutes; at least 1.
     """

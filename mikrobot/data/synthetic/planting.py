@@ -86,9 +86,10 @@ def place_random(
     earliest = spacing
     for k, length in enumerate(lengths):
         lo, hi = max(k * n // count, earliest), (k + 1) * n // count
-        pool = valid[(valid >= lo) & (valid < hi)]
+        pool = valid[np.searchsorted(valid, lo) : np.searchsorted(valid, hi)]
         if pool.size == 0:
-            pool = valid[valid >= earliest][:1]
+            first = np.searchsorted(valid, earliest)
+            pool = valid[first : first + 1]
         if pool.size == 0:
             raise ConfigError(
                 f"cannot plant {count} episodes: only {k} fit in London/New York hours of this "

@@ -10,7 +10,9 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mikrobot.core.errors import ConfigError
+from mikrobot.core.symbol import SymbolSpec
 from mikrobot.risk.presets import PRESETS, preset_names
+from mikrobot.risk.sizing import ConversionRate, KellyStats, SizingResult, size_position
 
 
 class _Frozen(BaseModel):
@@ -53,6 +55,37 @@ class SizingParams(_Frozen):
                 f"{self.max_risk_per_trade}: lower risk_per_trade or raise the cap"
             )
         return self
+
+    def size(
+        self,
+        spec: SymbolSpec,
+        *,
+        equity: float,
+        entry: float,
+        stop: float,
+        risk_multiplier: float = 1.0,
+        spread: float | None = None,
+        conversion_rate: ConversionRate | None = None,
+        kelly: KellyStats | None = None,
+    ) -> SizingResult:
+        """:func:`~mikrobot.risk.sizing.size_position` with these settings (``kelly`` is used
+        only when ``kelly_enabled``; ``slippage_pips`` is converted with the spec's pip size)."""
+        return size_position(
+            spec,
+            equity=equity,
+            entry=entry,
+            stop=stop,
+            risk_per_trade=self.risk_per_trade,
+            risk_multiplier=risk_multiplier,
+            max_risk_per_trade=self.max_risk_per_trade,
+            spread=spread,
+            commission_per_lot=self.commission_per_lot,
+            slippage=spec.pips_to_price(self.slippage_pips),
+            conversion_rate=conversion_rate,
+            kelly=kelly if self.kelly_enabled else None,
+            kelly_fraction=self.kelly_fraction,
+            kelly_min_trades=self.kelly_min_trades,
+        )
 
 
 class PropFirmParams(_Frozen):

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from mikrobot.core.events import Reason
 from mikrobot.core.symbol import SymbolSpec
 
+#: tick counts this close to a whole number are float noise from subtracting prices
+TICK_SNAP = 1e-6
+
 #: account-currency units per profit-currency unit, or a function (profit_ccy, account_ccy) -> that
 ConversionRate = float | Callable[[str, str], float]
 
@@ -114,8 +117,16 @@ def loss_per_lot(
     commission_per_lot: float = 0.0,
 ) -> float:
     """Account-currency loss of 1.0 lot if the stop fills: price distance plus spread and
-    slippage in ticks × tick value, plus the round-turn commission. Pure scalar arithmetic."""
-    return (stop_distance + spread + slippage) / tick_size * tick_value + commission_per_lot
+    slippage in ticks × tick value, plus the round-turn commission. Pure scalar arithmetic.
+
+    A tick count within ``TICK_SNAP`` of a whole number is taken as that number: prices sit on
+    the tick grid, and ``1.1000 − 1.0980`` must be 20 pips, not 20.0000000000002.
+    """
+    ticks = (stop_distance + spread + slippage) / tick_size
+    whole = round(ticks)
+    if abs(ticks - whole) <= TICK_SNAP:
+        ticks = whole
+    return ticks * tick_value + commission_per_lot
 
 
 def order_loss_at_stop(
@@ -290,7 +301,7 @@ def size_position(
                 {"raw_volume": raw, "volume_max": spec.volume_max},
             )
         )
-    if volume < spec.volume_min or volume <= 0:
+    if volume <= 0 or volume < spec.volume_min - 1e-9 * spec.volume_step:
         return rejected(
             Reason(
                 "below_volume_min",

@@ -429,24 +429,25 @@ class PropFirmAccount:
         )
 
     def _guarded_floors(self) -> list[tuple[str, float]]:
-        floors = [("daily_floor", self.daily_floor), ("overall_floor", self._overall)]
-        if self.params.overnight_guard:
-            p = self.params
-            floors.append(
-                (
-                    "daily_floor_next_day",
-                    fl.daily_floor(self.balance, self.initial_balance, p.daily_loss),
-                )
-            )
+        """The floors an order must keep clear of: today's two and, with ``overnight_guard``,
+        those the next Prague midnight would set from the current balance (when higher)."""
+        p = self.params
+        daily = self.daily_floor
+        floors = [("daily_floor", daily), ("overall_floor", self._overall)]
+        if p.overnight_guard:
+            next_daily = fl.daily_floor(self.balance, self.initial_balance, p.daily_loss)
+            if next_daily > daily:
+                floors.append(("daily_floor_next_day", next_daily))
             if p.max_loss_mode == "trailing_eod":
-                nxt = fl.trailing_overall_floor(
+                next_overall = fl.trailing_overall_floor(
                     self._overall,
                     self.initial_balance,
                     max(self.highest_eod_balance, self.balance),
                     p.max_loss,
                     p.trailing_lock_at_initial,
                 )
-                floors.append(("overall_floor_next_day", nxt))
+                if next_overall > self._overall:
+                    floors.append(("overall_floor_next_day", next_overall))
         return floors
 
     # ------------------------------------------------------------------ live monitor

@@ -16,7 +16,9 @@ the profit target on closed results. It answers two questions:
 
 Open positions are known by their ``loss_at_stop``: the money the account loses against its
 balance if the stop fills (spread, slippage and round-turn commission included), as
-:func:`mikrobot.risk.sizing.order_loss_at_stop` computes it.
+:func:`mikrobot.risk.sizing.order_loss_at_stop` computes it. Feed every fill and price change
+through :meth:`~PropFirmAccount.update`: the midnight balance is the last balance reported
+before midnight.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from typing import Any
 from mikrobot.core.events import Event, Reason
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.risk import floors as fl
+from mikrobot.risk import restrictions as rs
+from mikrobot.risk.book import AccountBook, OpenPosition
 from mikrobot.risk.days import (
     NS_PER_SECOND,
     next_prague_midnight_ns,
@@ -44,22 +48,15 @@ from mikrobot.risk.events import (
     TradingDayRolled,
     TradingState,
     event_from_dict,
-    reason_from_dict,
 )
 from mikrobot.risk.params import PropFirmParams
 from mikrobot.risk.persist import read_json, write_json_atomic
-from mikrobot.risk.restrictions import (
-    BlackoutWindow,
-    MarketBreak,
-    active_blackout,
-    next_long_break,
-    weekend_break,
-)
 from mikrobot.risk.sizing import ConversionRate, order_loss_at_stop
 from mikrobot.risk.state import StateGate
 
+__all__ = ["OpenPosition", "OrderDecision", "PropFirmAccount"]
+
 _FORMAT = 1
-_NS_PER_MIN = 60 * NS_PER_SECOND
 _TARGET = {
     fl.LEVEL_ACTIVE: TradingState.ACTIVE,
     fl.LEVEL_REDUCING: TradingState.REDUCING,
@@ -71,16 +68,6 @@ _LEVEL_REASON = {
     fl.LEVEL_REDUCING: ("safety_buffer", "safety_buffer"),
     fl.LEVEL_HALTED: ("hard_buffer", "hard_buffer"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class OpenPosition:
-    """An open position as the rules see it: its symbol and its loss if the stop fills."""
-
-    position_id: str
-    spec: SymbolSpec
-    loss_at_stop: float
-    opened_ns: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,30 +106,25 @@ class PropFirmAccount:
         initial_balance: float,
         *,
         gate: StateGate | None = None,
+        book: AccountBook | None = None,
+        history: Iterable[Event] = (),
     ) -> None:
         if not (math.isfinite(initial_balance) and initial_balance > 0):
             raise ValueError(f"initial_balance must be a positive number, got {initial_balance!r}")
         self.params = params
         self.initial_balance = float(initial_balance)
         self.gate = gate if gate is not None else StateGate()
-        self.balance = self.initial_balance
-        self.equity = self.initial_balance
-        self.midnight_balance = self.initial_balance
-        self.highest_eod_balance = self.initial_balance
-        self._overall = fl.static_overall_floor(self.initial_balance, params.max_loss)
-        self.day: date | None = None
-        self._next_midnight: int | None = None
-        self._last_ts: int | None = None
-        self._daily_pnl: dict[date, float] = {}
-        self._trading_dates: set[date] = set()
-        self._open: dict[str, OpenPosition] = {}
-        self._breached: Reason | None = None
-        self._flatten_pending = False
-        self._break_flattened: dict[str, int] = {}
-        self._history: list[Event] = []
-        self._blackouts: tuple[BlackoutWindow, ...] = ()
-        self._breaks: tuple[MarketBreak, ...] = ()
-        self._weekend: MarketBreak | None = None
+        self._book = book or AccountBook(
+            balance=self.initial_balance,
+            equity=self.initial_balance,
+            midnight_balance=self.initial_balance,
+            highest_eod_balance=self.initial_balance,
+            overall_floor=fl.static_overall_floor(self.initial_balance, params.max_loss),
+        )
+        self._history: list[Event] = list(history)
+        self._blackouts: tuple[rs.BlackoutWindow, ...] = ()
+        self._breaks: tuple[rs.MarketBreak, ...] = ()
+        self._weekend: rs.MarketBreak | None = None
 
     @classmethod
     def from_preset(
@@ -157,26 +139,53 @@ class PropFirmAccount:
         overridden; unknown override keys raise ``ConfigError`` naming them."""
         return cls(PropFirmParams.from_preset(name, **overrides), initial_balance, gate=gate)
 
-    # ------------------------------------------------------------------ floors and state
+    # ------------------------------------------------------------------ money and floors
+    @property
+    def balance(self) -> float:
+        """Balance (closed results) at the last update."""
+        return self._book.balance
+
+    @property
+    def equity(self) -> float:
+        """Equity (balance + floating P/L − commissions − swaps) at the last update."""
+        return self._book.equity
+
+    @property
+    def midnight_balance(self) -> float:
+        """Balance at the last Prague midnight (the initial balance on day 1)."""
+        return self._book.midnight_balance
+
+    @property
+    def highest_eod_balance(self) -> float:
+        """Highest balance seen at a Prague midnight (the initial balance at first)."""
+        return self._book.highest_eod_balance
+
+    @property
+    def day(self) -> date | None:
+        """The current Prague trading day (``None`` before the first input)."""
+        return self._book.day
+
     @property
     def daily_floor(self) -> float:
         """Equity below this breaks the daily loss rule (midnight balance − daily loss)."""
-        return fl.daily_floor(self.midnight_balance, self.initial_balance, self.params.daily_loss)
+        return fl.daily_floor(
+            self._book.midnight_balance, self.initial_balance, self.params.daily_loss
+        )
 
     @property
     def overall_floor(self) -> float:
         """Equity below this breaks the maximum loss rule (static, or trailing EOD)."""
-        return self._overall
+        return self._book.overall_floor
 
     @property
     def headroom(self) -> float:
         """Equity above the higher floor (negative once breached)."""
-        return self.equity - max(self.daily_floor, self._overall)
+        return self._book.equity - max(self.daily_floor, self._book.overall_floor)
 
     @property
     def breached(self) -> Reason | None:
         """``None`` while the account stands, else the reason it was lost (stays set)."""
-        return self._breached
+        return self._book.breached
 
     @property
     def state(self) -> TradingState:
@@ -186,12 +195,12 @@ class PropFirmAccount:
     @property
     def open_positions(self) -> Mapping[str, OpenPosition]:
         """Open positions by id."""
-        return dict(self._open)
+        return dict(self._book.open)
 
     @property
     def open_risk(self) -> float:
         """Sum of the open positions' losses at their stops."""
-        return sum(p.loss_at_stop for p in self._open.values())
+        return sum(p.loss_at_stop for p in self._book.open.values())
 
     @property
     def history(self) -> tuple[Event, ...]:
@@ -202,28 +211,28 @@ class PropFirmAccount:
     @property
     def trading_days(self) -> int:
         """Prague calendar days on which at least one new position was opened."""
-        return len(self._trading_dates)
+        return len(self._book.trading_dates)
 
     @property
     def trading_dates(self) -> tuple[date, ...]:
         """Those days, sorted."""
-        return tuple(sorted(self._trading_dates))
+        return tuple(sorted(self._book.trading_dates))
 
     @property
     def daily_results(self) -> Mapping[date, float]:
         """Closed result of each Prague day so far, today included (balance change)."""
-        out = dict(self._daily_pnl)
-        if self.day is not None:
-            out[self.day] = self.balance - self.midnight_balance
+        out = dict(self._book.daily_pnl)
+        if self._book.day is not None:
+            out[self._book.day] = self._book.balance - self._book.midnight_balance
         return out
 
     @property
     def target_reached(self) -> bool:
         """Profit target met on closed results: no open position and balance >= the target."""
         target = self.params.profit_target
-        if target is None or self._open:
+        if target is None or self._book.open:
             return False
-        return self.balance >= self.initial_balance + target * self.initial_balance
+        return self._book.balance >= self.initial_balance + target * self.initial_balance
 
     @property
     def best_day_ok(self) -> bool:
@@ -235,7 +244,7 @@ class PropFirmAccount:
         results = self.daily_results.values()
         best = max(results, default=0.0)
         if self.params.best_day_base == "net_profit":
-            total = self.balance - self.initial_balance
+            total = self._book.balance - self.initial_balance
         else:
             total = sum(p for p in results if p > 0)
         return total > 0 and best <= rule * total * (1 + 1e-12)
@@ -245,27 +254,27 @@ class PropFirmAccount:
         """Every objective met: target on closed results, minimum trading days, best-day rule,
         no breach."""
         return (
-            self._breached is None
+            self._book.breached is None
             and self.target_reached
             and self.trading_days >= self.params.min_trading_days
             and self.best_day_ok
         )
 
     # ------------------------------------------------------------------ inputs
-    def set_blackouts(self, windows: Iterable[BlackoutWindow]) -> None:
+    def set_blackouts(self, windows: Iterable[rs.BlackoutWindow]) -> None:
         """Replace the news blackout windows (used when the account type restricts news)."""
         self._blackouts = tuple(windows)
 
-    def set_market_breaks(self, breaks: Iterable[MarketBreak]) -> None:
+    def set_market_breaks(self, breaks: Iterable[rs.MarketBreak]) -> None:
         """Replace the extra market breaks (holidays, long rollovers); weekends are built in."""
         self._breaks = tuple(breaks)
 
-    def news_blocked(self, ts: int, spec: SymbolSpec) -> BlackoutWindow | None:
+    def news_blocked(self, ts: int, spec: SymbolSpec) -> rs.BlackoutWindow | None:
         """The blackout that forbids opening *or closing* ``spec`` at ``ts`` (SL/TP fills
         included), or ``None``; always ``None`` when the account type has no news rule."""
         if not self.params.restricts_news:
             return None
-        return active_blackout(ts, spec, self._blackouts)
+        return rs.active_blackout(ts, spec, self._blackouts)
 
     def record_open(
         self, ts: int, position_id: str, spec: SymbolSpec, *, loss_at_stop: float
@@ -273,18 +282,18 @@ class PropFirmAccount:
         """A position was opened at ``ts``: counts the Prague day as a trading day and adds its
         stop-out loss to the open risk."""
         self._advance(ts)
-        if position_id in self._open:
+        if position_id in self._book.open:
             raise ValueError(f"position {position_id!r} is already open")
         _finite("loss_at_stop", loss_at_stop)
-        self._open[position_id] = OpenPosition(position_id, spec, float(loss_at_stop), ts)
-        self._trading_dates.add(prague_date(ts))
-        self._flatten_pending = False
+        self._book.open[position_id] = OpenPosition(position_id, spec, float(loss_at_stop), ts)
+        self._book.trading_dates.add(prague_date(ts))
+        self._book.flatten_pending = False
 
     def update_position(self, position_id: str, *, loss_at_stop: float) -> None:
         """The stop of an open position moved: its new loss at the stop (negative = locked profit)."""
         _finite("loss_at_stop", loss_at_stop)
         pos = self._position(position_id)
-        self._open[position_id] = OpenPosition(
+        self._book.open[position_id] = OpenPosition(
             pos.position_id, pos.spec, float(loss_at_stop), pos.opened_ns
         )
 
@@ -292,14 +301,14 @@ class PropFirmAccount:
         """A position was closed at ``ts`` (report the new balance with :meth:`update`)."""
         self._advance(ts)
         self._position(position_id)
-        del self._open[position_id]
+        del self._book.open[position_id]
 
     # ------------------------------------------------------------------ pre-trade
     @property
     def risk_room(self) -> float:
         """The most a new order may lose at its stop (allowance included) before the worst case
         touches ``safety_buffer`` of a floor; 0 when there is none."""
-        worst = fl.worst_case_equity(self.balance, self.equity, self.open_risk)
+        worst = fl.worst_case_equity(self._book.balance, self._book.equity, self.open_risk)
         rooms = [
             fl.room_above(worst, floor, self.initial_balance, self.params.safety_buffer)
             for _, floor in self._guarded_floors()
@@ -336,117 +345,93 @@ class PropFirmAccount:
         distance = abs(entry - stop)
         if distance == 0:
             raise ValueError(f"check_order: stop {stop} equals entry {entry}; give a real stop")
-        slip = self.params.slippage_allowance * distance if slippage is None else slippage
+        p, book = self.params, self._book
         loss = order_loss_at_stop(
             spec,
             volume=volume,
             entry=entry,
             stop=stop,
             spread=spread,
-            slippage=slip,
+            slippage=p.slippage_allowance * distance if slippage is None else slippage,
             commission_per_lot=commission_per_lot,
             conversion_rate=conversion_rate,
         )
-        p = self.params
-        reasons: list[Reason] = []
-        if self._breached is not None:
-            reasons.append(
-                Reason("account_breached", "the account broke a rule", dict(self._breached.values))
-            )
-        if self.state is not TradingState.ACTIVE:
-            reasons.append(
-                Reason(
-                    "trading_state",
-                    f"trading state is {self.state.value}",
-                    {"state": self.state.value},
-                )
-            )
-        if p.max_volume_per_order is not None and volume > p.max_volume_per_order:
-            reasons.append(
-                Reason(
-                    "max_volume_per_order",
-                    "order larger than allowed",
-                    {"volume": volume, "max_volume_per_order": p.max_volume_per_order},
-                )
-            )
-        window = self.news_blocked(ts, spec)
-        if window is not None:
-            reasons.append(
-                Reason(
-                    "news_blackout",
-                    f"restricted news {window.label}".strip(),
-                    {"start_ns": window.start_ns, "end_ns": window.end_ns, "symbol": spec.name},
-                )
-            )
-        if p.requires_weekend_flat:
-            brk = next_long_break(ts, spec, self._breaks, p.long_break_hours)
-            if brk is not None and ts >= brk.start_ns - round(
-                p.entry_cutoff_before_break_min * _NS_PER_MIN
-            ):
-                reasons.append(
-                    Reason(
-                        "market_break_ahead",
-                        f"no new entries before the {brk.label or 'break'}",
-                        {
-                            "break_start_ns": brk.start_ns,
-                            "minutes_left": (brk.start_ns - ts) / _NS_PER_MIN,
-                            "entry_cutoff_before_break_min": p.entry_cutoff_before_break_min,
-                        },
-                    )
-                )
+        reasons = [r for r in self._rule_reasons(ts, spec, volume) if r is not None]
         open_risk = self.open_risk
-        worst_now = fl.worst_case_equity(self.balance, self.equity, open_risk)
-        worst = worst_now - loss
-        buffer = p.safety_buffer * self.initial_balance
+        worst_now = fl.worst_case_equity(book.balance, book.equity, open_risk)
         rooms = []
         for code, floor in self._guarded_floors():
             room = fl.room_above(worst_now, floor, self.initial_balance, p.safety_buffer)
             rooms.append(room)
             if loss > room:
-                reasons.append(
-                    Reason(
-                        code,
-                        "the worst case would come within the safety buffer of a floor",
-                        {
-                            "worst_equity": worst,
-                            "floor": floor,
-                            "buffer": buffer,
-                            "loss_at_stop": loss,
-                            "open_risk": open_risk,
-                            "room": room,
-                        },
-                    )
-                )
+                values = {
+                    "worst_equity": worst_now - loss,
+                    "floor": floor,
+                    "buffer": p.safety_buffer * self.initial_balance,
+                    "loss_at_stop": loss,
+                    "open_risk": open_risk,
+                    "room": room,
+                }
+                reasons.append(Reason(code, "the worst case would enter the safety buffer", values))
         return OrderDecision(
             approved=not reasons,
             reasons=tuple(reasons),
             loss_at_stop=loss,
             open_risk=open_risk,
-            worst_equity=worst,
+            worst_equity=worst_now - loss,
             daily_floor=self.daily_floor,
-            overall_floor=self._overall,
+            overall_floor=book.overall_floor,
             room=min(rooms),
         )
+
+    def _rule_reasons(self, ts: int, spec: SymbolSpec, volume: float) -> list[Reason | None]:
+        """Account, state, size, news and market-break refusals (``None`` where a rule passes)."""
+        p, breached, state = self.params, self._book.breached, self.state
+        out: list[Reason | None] = []
+        if breached is not None:
+            out.append(
+                Reason("account_breached", "the account broke a rule", dict(breached.values))
+            )
+        if state is not TradingState.ACTIVE:
+            out.append(
+                Reason("trading_state", f"trading state is {state.value}", {"state": state.value})
+            )
+        if p.max_volume_per_order is not None and volume > p.max_volume_per_order:
+            limits = {"volume": volume, "max_volume_per_order": p.max_volume_per_order}
+            out.append(Reason("max_volume_per_order", "order larger than allowed", limits))
+        if p.restricts_news:
+            out.append(rs.news_reason(ts, spec, self._blackouts))
+        if p.requires_weekend_flat:
+            out.append(
+                rs.break_reason(
+                    ts,
+                    spec,
+                    self._breaks_at(ts),
+                    min_hours=p.long_break_hours,
+                    cutoff_min=p.entry_cutoff_before_break_min,
+                )
+            )
+        return out
 
     def _guarded_floors(self) -> list[tuple[str, float]]:
         """The floors an order must keep clear of: today's two and, with ``overnight_guard``,
         those the next Prague midnight would set from the current balance (when higher)."""
-        p = self.params
+        p, book = self.params, self._book
         daily = self.daily_floor
-        floors = [("daily_floor", daily), ("overall_floor", self._overall)]
+        floors = [("daily_floor", daily), ("overall_floor", book.overall_floor)]
         if p.overnight_guard:
-            next_daily = fl.daily_floor(self.balance, self.initial_balance, p.daily_loss)
+            next_daily = fl.daily_floor(book.balance, self.initial_balance, p.daily_loss)
             if next_daily > daily:
                 floors.append(("daily_floor_next_day", next_daily))
             if p.max_loss_mode == "trailing_eod":
                 next_overall = fl.trailing_overall_floor(
-                    self._overall,
+                    book.overall_floor,
                     self.initial_balance,
-                    max(self.highest_eod_balance, self.balance),
+                    max(book.highest_eod_balance, book.balance),
                     p.max_loss,
                     p.trailing_lock_at_initial,
                 )
-                if next_overall > self._overall:
+                if next_overall > book.overall_floor:
                     floors.append(("overall_floor_next_day", next_overall))
         return floors
 
@@ -465,33 +450,31 @@ class PropFirmAccount:
         _finite("equity", equity)
         start = len(self._history)
         self._advance(ts)
-        events: list[Event] = list(self._history[start:])  # day rolls
-        self.balance = float(balance)
-        self.equity = float(equity)
-        p = self.params
+        events: list[Event] = self._history[start:]  # day rolls
+        book, p = self._book, self.params
+        book.balance, book.equity = float(balance), float(equity)
         level = fl.monitor_level(
-            self.equity,
+            book.equity,
             self.daily_floor,
-            self._overall,
+            book.overall_floor,
             self.initial_balance,
             p.safety_buffer,
             p.hard_buffer,
         )
-        if level == fl.LEVEL_BREACHED and self._breached is None:
-            self._breached = self._breach_reason()
-            events.append(self._record(PropFirmBreached(ts=ts, reason=self._breached)))
-        target = _TARGET[level] if self._breached is None else TradingState.HALTED
-        if target is not self.gate.state or (target is TradingState.HALTED and self._open):
-            why = self._breached or self._floor_reason(level)
+        if level == fl.LEVEL_BREACHED and book.breached is None:
+            book.breached = self._breach_reason()
+            events.append(self._record(PropFirmBreached(ts=ts, reason=book.breached)))
+        target = TradingState.HALTED if book.breached else _TARGET[level]
+        halting = target is TradingState.HALTED
+        if target is not self.gate.state or (halting and book.open and not book.flatten_pending):
+            why = book.breached or self._floor_reason(level)
             change = self.gate.apply_rule(ts, target, why)
             if change is not None:
                 events.append(change)
-            if target is TradingState.HALTED and (
-                change is not None or (self._open and not self._flatten_pending)
-            ):
+            if halting:
                 events.append(self._record(FlattenRequested(ts=ts, reason=why)))
-                self._flatten_pending = True
-        if p.requires_weekend_flat and self._open:
+                book.flatten_pending = True
+        if p.requires_weekend_flat and book.open:
             flatten = self._flatten_before_breaks(ts)
             if flatten is not None:
                 events.append(self._record(flatten))
@@ -501,112 +484,111 @@ class PropFirmAccount:
         self._history.append(event)
         return event
 
-    def _flatten_before_breaks(self, ts: int) -> FlattenRequested | None:
-        p = self.params
-        lead = round(p.flatten_before_break_min * _NS_PER_MIN)
+    def _breaks_at(self, ts: int) -> tuple[rs.MarketBreak, ...]:
+        """The weekend in progress or next, and the extra breaks. Time never runs backwards
+        here, so the cached weekend holds until it ends."""
         if self._weekend is None or self._weekend.end_ns <= ts:
-            self._weekend = weekend_break(ts)
-        due: dict[str, MarketBreak] = {}
-        for pos in self._open.values():
-            for brk in (self._weekend, *self._breaks):
-                if (
-                    brk.start_ns - lead <= ts < brk.end_ns
-                    and brk.hours > p.long_break_hours
-                    and brk.applies_to(pos.spec)
-                    and self._break_flattened.get(pos.spec.name) != brk.start_ns
-                ):
-                    due[pos.spec.name] = brk
-                    break
-        if due:
-            first = min(due.values(), key=lambda b: b.start_ns)
-            for name, brk in due.items():
-                self._break_flattened[name] = brk.start_ns
-            reason = Reason(
-                "market_break_flat",
-                f"account type must be flat before the {first.label or 'break'}",
-                {
-                    "break_start_ns": first.start_ns,
-                    "minutes_left": (first.start_ns - ts) / _NS_PER_MIN,
-                },
-            )
-            return FlattenRequested(ts=ts, reason=reason, symbols=tuple(sorted(due)))
-        return None
+            self._weekend = rs.weekend_break(ts)
+        return (self._weekend, *self._breaks)
 
-    def _breach_reason(self) -> Reason:
-        daily, overall = self.daily_floor, self._overall
-        code, floor = ("max_daily_loss", daily) if daily >= overall else ("max_loss", overall)
-        return Reason(
-            code,
-            "equity fell below the floor: the account is lost",
-            {"equity": self.equity, "floor": floor, "daily_floor": daily, "overall_floor": overall},
+    def _flatten_before_breaks(self, ts: int) -> FlattenRequested | None:
+        p, book = self.params, self._book
+        due = rs.breaks_due(
+            ts,
+            (pos.spec for pos in book.open.values()),
+            self._breaks_at(ts),
+            min_hours=p.long_break_hours,
+            lead_min=p.flatten_before_break_min,
+            done=book.break_flattened,
         )
-
-    def _floor_reason(self, level: int) -> Reason:
-        p = self.params
-        code, buffer = _LEVEL_REASON[level]
-        floor = max(self.daily_floor, self._overall)
-        return Reason(
-            code,
-            "equity against the nearest floor",
+        if not due:
+            return None
+        for name, brk in due.items():
+            book.break_flattened[name] = brk.start_ns
+        first = min(due.values(), key=lambda b: b.start_ns)
+        reason = Reason(
+            "market_break_flat",
+            f"account type must be flat before the {first.label or 'break'}",
             {
-                "equity": self.equity,
-                "floor": floor,
-                "headroom": self.equity - floor,
-                "buffer": getattr(p, buffer) * self.initial_balance,
+                "break_start_ns": first.start_ns,
+                "minutes_left": (first.start_ns - ts) / (60 * NS_PER_SECOND),
             },
         )
+        return FlattenRequested(ts=ts, reason=reason, symbols=tuple(sorted(due)))
+
+    def _breach_reason(self) -> Reason:
+        daily, overall = self.daily_floor, self._book.overall_floor
+        code, floor = ("max_daily_loss", daily) if daily >= overall else ("max_loss", overall)
+        values = {
+            "equity": self._book.equity,
+            "floor": floor,
+            "daily_floor": daily,
+            "overall_floor": overall,
+        }
+        return Reason(code, "equity fell below the floor: the account is lost", values)
+
+    def _floor_reason(self, level: int) -> Reason:
+        code, buffer = _LEVEL_REASON[level]
+        floor = max(self.daily_floor, self._book.overall_floor)
+        values = {
+            "equity": self._book.equity,
+            "floor": floor,
+            "headroom": self._book.equity - floor,
+            "buffer": getattr(self.params, buffer) * self.initial_balance,
+        }
+        return Reason(code, "equity against the nearest floor", values)
 
     # ------------------------------------------------------------------ days
     def _advance(self, ts: int) -> None:
-        if self._last_ts is not None and ts < self._last_ts:
+        book = self._book
+        if book.last_ts is not None and ts < book.last_ts:
             raise ValueError(
-                f"time went backwards: ts={ts} is before the last update {self._last_ts}"
+                f"time went backwards: ts={ts} is before the last input {book.last_ts}"
             )
-        self._last_ts = ts
-        if self._next_midnight is None:
-            self.day = prague_date(ts)
-            self._next_midnight = next_prague_midnight_ns(ts)
-        while ts >= self._next_midnight:
+        book.last_ts = ts
+        if book.next_midnight_ns is None:
+            book.day = prague_date(ts)
+            book.next_midnight_ns = next_prague_midnight_ns(ts)
+        while ts >= book.next_midnight_ns:
             self._roll_day()
 
     def _roll_day(self) -> None:
-        midnight, ended = self._next_midnight, self.day
+        book, p = self._book, self.params
+        midnight, ended = book.next_midnight_ns, book.day
         assert midnight is not None
         assert ended is not None
-        pnl = self.balance - self.midnight_balance
+        pnl = book.balance - book.midnight_balance
         if pnl != 0.0:
-            self._daily_pnl[ended] = pnl
-        self.midnight_balance = self.balance
-        self.highest_eod_balance = max(self.highest_eod_balance, self.balance)
-        p = self.params
+            book.daily_pnl[ended] = pnl
+        book.midnight_balance = book.balance
+        book.highest_eod_balance = max(book.highest_eod_balance, book.balance)
         if p.max_loss_mode == "trailing_eod":
-            self._overall = fl.trailing_overall_floor(
-                self._overall,
+            book.overall_floor = fl.trailing_overall_floor(
+                book.overall_floor,
                 self.initial_balance,
-                self.highest_eod_balance,
+                book.highest_eod_balance,
                 p.max_loss,
                 p.trailing_lock_at_initial,
             )
-        self.day = ended + timedelta(days=1)
-        self._next_midnight = prague_midnight_ns(self.day + timedelta(days=1))
+        book.day = ended + timedelta(days=1)
+        book.next_midnight_ns = prague_midnight_ns(book.day + timedelta(days=1))
         self._history.append(
             TradingDayRolled(
                 ts=midnight,
-                day=self.day.isoformat(),
-                midnight_balance=self.midnight_balance,
+                day=book.day.isoformat(),
+                midnight_balance=book.midnight_balance,
                 previous_day_pnl=pnl,
                 daily_floor=self.daily_floor,
-                overall_floor=self._overall,
+                overall_floor=book.overall_floor,
             )
         )
 
     def _position(self, position_id: str) -> OpenPosition:
         try:
-            return self._open[position_id]
+            return self._book.open[position_id]
         except KeyError:
-            raise ValueError(
-                f"no open position {position_id!r}; open ones: {sorted(self._open) or 'none'}"
-            ) from None
+            known = sorted(self._book.open) or "none"
+            raise ValueError(f"no open position {position_id!r}; open ones: {known}") from None
 
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict[str, Any]:
@@ -616,28 +598,7 @@ class PropFirmAccount:
             "format": _FORMAT,
             "params": self.params.model_dump(mode="json"),
             "initial_balance": self.initial_balance,
-            "balance": self.balance,
-            "equity": self.equity,
-            "midnight_balance": self.midnight_balance,
-            "highest_eod_balance": self.highest_eod_balance,
-            "overall_floor": self._overall,
-            "day": self.day.isoformat() if self.day else None,
-            "next_midnight_ns": self._next_midnight,
-            "last_ts": self._last_ts,
-            "daily_pnl": {d.isoformat(): v for d, v in sorted(self._daily_pnl.items())},
-            "trading_dates": [d.isoformat() for d in sorted(self._trading_dates)],
-            "open": [
-                {
-                    "position_id": o.position_id,
-                    "spec": o.spec.to_dict(),
-                    "loss_at_stop": o.loss_at_stop,
-                    "opened_ns": o.opened_ns,
-                }
-                for o in self._open.values()
-            ],
-            "breached": self._breached.to_dict() if self._breached else None,
-            "flatten_pending": self._flatten_pending,
-            "break_flattened": dict(self._break_flattened),
+            "book": self._book.to_dict(),
             "history": [e.to_dict() for e in self._history],
             "gate": self.gate.to_dict(),
         }
@@ -647,32 +608,13 @@ class PropFirmAccount:
         """Inverse of :meth:`to_dict`."""
         if data.get("format") != _FORMAT:
             raise ValueError(f"prop-firm account format {data.get('format')!r} is not {_FORMAT}")
-        account = cls(
+        return cls(
             PropFirmParams.model_validate(data["params"]),
             data["initial_balance"],
             gate=StateGate.from_dict(data["gate"]),
+            book=AccountBook.from_dict(data["book"]),
+            history=[event_from_dict(e) for e in data["history"]],
         )
-        account.balance = data["balance"]
-        account.equity = data["equity"]
-        account.midnight_balance = data["midnight_balance"]
-        account.highest_eod_balance = data["highest_eod_balance"]
-        account._overall = data["overall_floor"]
-        account.day = date.fromisoformat(data["day"]) if data["day"] else None
-        account._next_midnight = data["next_midnight_ns"]
-        account._last_ts = data["last_ts"]
-        account._daily_pnl = {date.fromisoformat(d): v for d, v in data["daily_pnl"].items()}
-        account._trading_dates = {date.fromisoformat(d) for d in data["trading_dates"]}
-        account._open = {
-            o["position_id"]: OpenPosition(
-                o["position_id"], SymbolSpec.from_dict(o["spec"]), o["loss_at_stop"], o["opened_ns"]
-            )
-            for o in data["open"]
-        }
-        account._breached = reason_from_dict(data["breached"]) if data["breached"] else None
-        account._flatten_pending = data["flatten_pending"]
-        account._break_flattened = dict(data["break_flattened"])
-        account._history = [event_from_dict(e) for e in data["history"]]
-        return account
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the account snapshot to ``path`` as JSON, atomically."""
@@ -694,7 +636,7 @@ class PropFirmAccount:
         return (
             f"PropFirmAccount({self.params.preset}, balance={self.balance:.2f}, "
             f"equity={self.equity:.2f}, daily_floor={self.daily_floor:.2f}, "
-            f"overall_floor={self._overall:.2f}, state={self.state.value})"
+            f"overall_floor={self.overall_floor:.2f}, state={self.state.value})"
         )
 
 

@@ -9,17 +9,19 @@ targets. The FX weekend runs from Friday 17:00 to Sunday 17:00 New York time (DS
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from mikrobot.core.events import Reason
 from mikrobot.core.instruments import canonical_name
 from mikrobot.core.symbol import AssetClass, SymbolSpec
 from mikrobot.risk.days import NS_PER_SECOND
 
 _NY = ZoneInfo("America/New_York")
 _NS_PER_HOUR = 3600 * NS_PER_SECOND
+_NS_PER_MIN = 60 * NS_PER_SECOND
 
 
 def _names(symbols: Iterable[str]) -> frozenset[str]:
@@ -153,12 +155,75 @@ def next_long_break(
     breaks: Iterable[MarketBreak],
     min_hours: float,
 ) -> MarketBreak | None:
-    """The earliest break longer than ``min_hours`` that applies to ``spec`` and has not ended
-    at ``ts_ns``, among ``breaks`` and the weekly weekend."""
+    """The earliest of ``breaks`` longer than ``min_hours`` that applies to ``spec`` and has not
+    ended at ``ts_ns`` (include :func:`weekend_break` in ``breaks`` for the weekend)."""
     best: MarketBreak | None = None
-    for brk in (weekend_break(ts_ns), *breaks):
+    for brk in breaks:
         if brk.end_ns <= ts_ns or brk.hours <= min_hours or not brk.applies_to(spec):
             continue
         if best is None or brk.start_ns < best.start_ns:
             best = brk
     return best
+
+
+def news_reason(ts_ns: int, spec: SymbolSpec, windows: Iterable[BlackoutWindow]) -> Reason | None:
+    """A ``news_blackout`` reason when a window forbids trading ``spec`` at ``ts_ns``."""
+    window = active_blackout(ts_ns, spec, windows)
+    if window is None:
+        return None
+    return Reason(
+        "news_blackout",
+        f"restricted news {window.label}".strip(),
+        {"start_ns": window.start_ns, "end_ns": window.end_ns, "symbol": spec.name},
+    )
+
+
+def break_reason(
+    ts_ns: int,
+    spec: SymbolSpec,
+    breaks: Iterable[MarketBreak],
+    *,
+    min_hours: float,
+    cutoff_min: float,
+) -> Reason | None:
+    """A ``market_break_ahead`` reason when a break longer than ``min_hours`` starts within
+    ``cutoff_min`` minutes of ``ts_ns`` (or is under way) for ``spec``."""
+    brk = next_long_break(ts_ns, spec, breaks, min_hours)
+    if brk is None or ts_ns < brk.start_ns - round(cutoff_min * _NS_PER_MIN):
+        return None
+    return Reason(
+        "market_break_ahead",
+        f"no new entries before the {brk.label or 'break'}",
+        {
+            "break_start_ns": brk.start_ns,
+            "minutes_left": (brk.start_ns - ts_ns) / _NS_PER_MIN,
+            "entry_cutoff_before_break_min": cutoff_min,
+        },
+    )
+
+
+def breaks_due(
+    ts_ns: int,
+    specs: Iterable[SymbolSpec],
+    breaks: Sequence[MarketBreak],
+    *,
+    min_hours: float,
+    lead_min: float,
+    done: Mapping[str, int],
+) -> dict[str, MarketBreak]:
+    """Symbol -> the break longer than ``min_hours`` starting within ``lead_min`` minutes (or
+    under way) that it must be flat for, skipping symbols already told (``done`` maps a symbol
+    to the start of the break it was flattened for)."""
+    lead = round(lead_min * _NS_PER_MIN)
+    due: dict[str, MarketBreak] = {}
+    for spec in specs:
+        for brk in breaks:
+            if (
+                brk.start_ns - lead <= ts_ns < brk.end_ns
+                and brk.hours > min_hours
+                and brk.applies_to(spec)
+                and done.get(spec.name) != brk.start_ns
+            ):
+                due[spec.name] = brk
+                break
+    return due

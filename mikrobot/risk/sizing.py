@@ -348,20 +348,15 @@ def _spread(spec: SymbolSpec, spread: float | None) -> float:
 
 def _check_inputs(**values: float) -> None:
     for name, value in values.items():
-        if not (isinstance(value, int | float) and math.isfinite(value)):
+        if not math.isfinite(value):
             raise ValueError(f"size_position: {name} must be a finite number, got {value!r}")
-    for name in ("entry", "stop"):
-        if values[name] <= 0:
-            raise ValueError(f"size_position: {name} must be a positive price, got {values[name]}")
-    for name in (
-        "risk_per_trade",
-        "risk_multiplier",
-        "max_risk_per_trade",
-        "commission_per_lot",
-        "slippage",
-    ):
-        if values[name] < 0:
-            raise ValueError(f"size_position: {name} must be >= 0, got {values[name]}")
+        if value < 0 and name != "equity":
+            raise ValueError(f"size_position: {name} must be >= 0, got {value}")
+    if values["entry"] <= 0 or values["stop"] <= 0:
+        raise ValueError(
+            f"size_position: entry and stop must be positive prices, got {values['entry']}, "
+            f"{values['stop']}"
+        )
     if not 0 < values["kelly_fraction"] <= 1:
         raise ValueError(
             f"size_position: kelly_fraction must be within (0, 1], got {values['kelly_fraction']}"

@@ -87,9 +87,14 @@ def test_overnight_guard_refuses_open_risk_the_next_midnight_would_not_allow():
         acc.update(prague("2025-01-13 16:00"), balance=102_000, equity=102_000)
         # 1 lot, 90 pips stop, no spread, 10 % slippage allowance = 99 pips = $990 + $10 commission
         decision = acc.check_order(
-            prague("2025-01-13 16:01"), EURUSD, volume=1.0, entry=1.1, stop=1.091,
-            spread=0.0, commission_per_lot=10.0,
-        )  # fmt: skip
+            prague("2025-01-13 16:01"),
+            EURUSD,
+            volume=1.0,
+            entry=1.1,
+            stop=1.091,
+            spread=0.0,
+            commission_per_lot=10.0,
+        )
         assert decision.loss_at_stop == pytest.approx(1_000.0)
         assert decision.worst_equity == pytest.approx(97_000.0)
         assert bool(decision) is approved
@@ -144,8 +149,10 @@ def test_days_without_updates_roll_one_by_one():
     acc.update(prague("2025-01-10 22:00"), balance=104_000, equity=104_000)  # Friday
     events = acc.update(prague("2025-01-13 08:00"), balance=104_000, equity=104_000)  # Monday
     assert [e.day for e in events if isinstance(e, TradingDayRolled)] == [
-        "2025-01-11", "2025-01-12", "2025-01-13",
-    ]  # fmt: skip
+        "2025-01-11",
+        "2025-01-12",
+        "2025-01-13",
+    ]
     assert acc.overall_floor == 94_000
     assert acc.daily_floor == 101_000
 

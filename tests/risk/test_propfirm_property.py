@@ -169,9 +169,13 @@ def test_no_floor_is_breached_beyond_unpriced_slippage(
         pid = f"p{opened}"
         # a sell's stop is watched on the ask: the chart (bid) stop plus the spread
         positions[pid] = Position(
-            pid, side, volume, ask if side > 0 else bid, stop if side > 0 else stop + spread,
+            pid,
+            side,
+            volume,
+            ask if side > 0 else bid,
+            stop if side > 0 else stop + spread,
             decision.loss_at_stop,
-        )  # fmt: skip
+        )
         acc.record_open(ts, pid, spec, loss_at_stop=decision.loss_at_stop)
         # right after the fill the worst case still clears every floor by the buffer
         worst = worst_case_equity(balance, equity(), acc.open_risk)

@@ -43,8 +43,15 @@ def test_presets_carry_the_reference_numbers():
     assert set(PRESETS) == set(expected)
     for name, values in expected.items():
         p = PropFirmParams.from_preset(name)
-        got = (p.daily_loss, p.max_loss, p.max_loss_mode, p.profit_target,
-               p.min_trading_days, p.best_day_rule, p.account_type)  # fmt: skip
+        got = (
+            p.daily_loss,
+            p.max_loss,
+            p.max_loss_mode,
+            p.profit_target,
+            p.min_trading_days,
+            p.best_day_rule,
+            p.account_type,
+        )
         assert got == values, name
         assert not p.trailing_lock_at_initial
         assert p.safety_buffer == 0.005
@@ -212,9 +219,10 @@ def test_weekend_rules_by_account_type():
     acc = account("ftmo-2step-funded")
     assert acc.check_order(new_york(f"{friday} 14:59"), EURUSD, **kw).approved
     assert not acc.check_order(new_york(f"{friday} 15:00"), EURUSD, **kw).approved
+    # crypto has no weekend close
     assert acc.check_order(
         new_york(f"{friday} 16:00"), BTCUSD, volume=0.1, entry=90_000, stop=89_500
-    ).approved  # fmt: skip  (crypto has no weekend close)
+    ).approved
 
 
 def test_funded_standard_is_told_to_flatten_before_the_weekend_once():
@@ -237,16 +245,21 @@ def test_funded_standard_is_told_to_flatten_before_the_weekend_once():
 def test_holiday_breaks_longer_than_two_hours_count():
     acc = account("ftmo-2step-funded")
     short = MarketBreak(new_york("2025-01-08 12:00"), new_york("2025-01-08 13:30"), label="short")
-    long = MarketBreak(new_york("2025-01-08 14:00"), new_york("2025-01-09 09:00"),
-                       symbols={"XAUUSD"}, label="holiday")  # fmt: skip
+    long = MarketBreak(
+        new_york("2025-01-08 14:00"),
+        new_york("2025-01-09 09:00"),
+        symbols={"XAUUSD"},
+        label="holiday",
+    )
     acc.set_market_breaks([short, long])
     kw = dict(volume=0.1, entry=2000.0, stop=1990.0)
     assert acc.check_order(new_york("2025-01-08 11:50"), XAUUSD, **kw).approved
     blocked = acc.check_order(new_york("2025-01-08 12:30"), XAUUSD, **kw)
     assert blocked.codes == ("market_break_ahead",)
     assert blocked.reasons[0].values["minutes_left"] == 90
-    assert acc.check_order(new_york("2025-01-08 12:30"), EURUSD, volume=0.1, entry=1.1,
-                           stop=1.098).approved  # fmt: skip
+    assert acc.check_order(
+        new_york("2025-01-08 12:30"), EURUSD, volume=0.1, entry=1.1, stop=1.098
+    ).approved
 
 
 # ---------------------------------------------------------------------------- pre-trade numbers
@@ -254,8 +267,15 @@ def test_check_order_prices_the_stop_out_with_costs_and_allowance():
     acc = account()
     acc.update(prague("2025-01-13 09:00"), balance=100_000, equity=100_000)
     # 1 lot, 20 pips + 1 pip spread + 10 % × 20 pips slippage = 23 pips = $230, + $7 commission
-    d = acc.check_order(prague("2025-01-13 09:01"), EURUSD, volume=1.0, entry=1.1, stop=1.098,
-                        spread=0.0001, commission_per_lot=7.0)  # fmt: skip
+    d = acc.check_order(
+        prague("2025-01-13 09:01"),
+        EURUSD,
+        volume=1.0,
+        entry=1.1,
+        stop=1.098,
+        spread=0.0001,
+        commission_per_lot=7.0,
+    )
     assert d.approved
     assert d.loss_at_stop == pytest.approx(237.0)
     assert d.worst_equity == pytest.approx(100_000 - 237.0)

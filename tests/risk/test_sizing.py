@@ -284,10 +284,15 @@ def test_money_at_risk_never_exceeds_the_budget(
     assert r.money_at_risk <= r.risk_money  # exact: no epsilon needed
     assert loss == pytest.approx(
         order_loss_at_stop(
-            spec, volume=r.volume, entry=entry, stop=stop, spread=spread,
-            commission_per_lot=commission, conversion_rate=rate,
+            spec,
+            volume=r.volume,
+            entry=entry,
+            stop=stop,
+            spread=spread,
+            commission_per_lot=commission,
+            conversion_rate=rate,
         )
-    )  # fmt: skip
+    )
     steps = r.volume / spec.volume_step
     assert abs(steps - round(steps)) < 1e-6
     assert spec.volume_min - 1e-12 <= r.volume <= spec.volume_max + 1e-12

@@ -67,6 +67,7 @@ class SizingParams(_Frozen):
         spread: float | None = None,
         conversion_rate: ConversionRate | None = None,
         kelly: KellyStats | None = None,
+        max_risk_money: float | None = None,
     ) -> SizingResult:
         """:func:`~mikrobot.risk.sizing.size_position` with these settings (``kelly`` is used
         only when ``kelly_enabled``; ``slippage_pips`` is converted with the spec's pip size)."""
@@ -85,6 +86,7 @@ class SizingParams(_Frozen):
             kelly=kelly if self.kelly_enabled else None,
             kelly_fraction=self.kelly_fraction,
             kelly_min_trades=self.kelly_min_trades,
+            max_risk_money=max_risk_money,
         )
 
 

@@ -15,8 +15,9 @@ the profit target on closed results. It answers two questions:
   where the account type requires it.
 
 Open positions are known by their ``loss_at_stop``: the money the account loses against its
-balance if the stop fills (spread, slippage and round-turn commission included), as
-:func:`mikrobot.risk.sizing.order_loss_at_stop` computes it. Feed every fill and price change
+balance if the stop fills (spread, slippage and round-turn commission included, as
+:func:`mikrobot.risk.sizing.order_loss_at_stop` computes it, plus swaps accrued so far: refresh
+it with :meth:`~PropFirmAccount.update_position` when swaps are charged or the stop moves). Feed every fill and price change
 through :meth:`~PropFirmAccount.update`: the midnight balance is the last balance reported
 before midnight.
 """

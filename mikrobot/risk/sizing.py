@@ -173,6 +173,7 @@ def size_position(
     kelly: KellyStats | None = None,
     kelly_fraction: float = 0.25,
     kelly_min_trades: int = 30,
+    max_risk_money: float | None = None,
 ) -> SizingResult:
     """Size a position so that its all-in loss at the stop never exceeds the risk budget.
 
@@ -193,6 +194,9 @@ def size_position(
             (no edge → rejected), still times ``risk_multiplier`` and capped.
         kelly_fraction: share of the full Kelly bet [0.25].
         kelly_min_trades: fewer trades than this → fixed ``risk_per_trade`` is used [30].
+        max_risk_money: a money cap on the budget, e.g. the prop-firm headroom
+            (:attr:`PropFirmAccount.risk_room`; pass ``slippage`` = the account's allowance ×
+            stop distance so both price the stop-out alike) [none].
 
     Returns:
         A :class:`SizingResult`; ``volume == 0`` with reasons when rejected (``zero_stop``,
@@ -213,6 +217,7 @@ def size_position(
         commission_per_lot=commission_per_lot,
         slippage=slippage,
         kelly_fraction=kelly_fraction,
+        max_risk_money=0.0 if max_risk_money is None else max_risk_money,
     )
     spread_price = _spread(spec, spread)
     tick_value = account_tick_value(spec, conversion_rate)
@@ -265,6 +270,15 @@ def size_position(
         fraction = max_risk_per_trade
     fraction = max(fraction, 0.0)
     budget = equity * fraction if equity > 0 else 0.0
+    if max_risk_money is not None and budget > max_risk_money:
+        reasons.append(
+            Reason(
+                "risk_capped_headroom",
+                "budget capped at max_risk_money (prop-firm headroom)",
+                {"asked": budget, "max_risk_money": max_risk_money},
+            )
+        )
+        budget = max(max_risk_money, 0.0)
 
     def rejected(reason: Reason, raw: float = 0.0) -> SizingResult:
         return SizingResult(

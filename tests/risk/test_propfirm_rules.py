@@ -362,3 +362,47 @@ def test_operator_pause_is_not_lifted_by_the_rule():
     assert acc.state is TradingState.REDUCING
     acc.update(t + 3, balance=100_000, equity=95_100)  # the rule may still escalate
     assert acc.state is TradingState.HALTED
+
+
+def test_sizing_within_the_risk_room_passes_the_pre_trade_check():
+    from mikrobot.risk import size_position
+
+    acc = account()
+    t = prague("2025-01-13 09:00")
+    acc.update(t, balance=100_000, equity=100_000)
+    acc.record_open(t, "p", EURUSD, loss_at_stop=4_200)  # leaves $300 before the buffer
+    assert acc.risk_room == pytest.approx(300)
+    entry, stop, spread = 1.1, 1.098, 0.00008
+    sized = size_position(
+        EURUSD,
+        equity=acc.equity,
+        entry=entry,
+        stop=stop,
+        spread=spread,
+        commission_per_lot=7.0,
+        slippage=acc.params.slippage_allowance * abs(entry - stop),
+        max_risk_money=acc.risk_room,
+    )
+    assert sized.accepted
+    assert sized.risk_money == pytest.approx(300)
+    decision = acc.check_order(
+        t + 1,
+        EURUSD,
+        volume=sized.volume,
+        entry=entry,
+        stop=stop,
+        spread=spread,
+        commission_per_lot=7.0,
+    )
+    assert decision.approved
+    assert decision.loss_at_stop == pytest.approx(sized.money_at_risk)
+    bigger = acc.check_order(
+        t + 2,
+        EURUSD,
+        volume=sized.volume + 0.02,
+        entry=entry,
+        stop=stop,
+        spread=spread,
+        commission_per_lot=7.0,
+    )
+    assert not bigger.approved

@@ -299,3 +299,13 @@ def test_money_at_risk_never_exceeds_the_budget(
     # and it is the largest such volume: one more step would break the budget or volume_max
     bigger = r.volume + spec.volume_step
     assert bigger * r.loss_per_lot > budget * (1 - 1e-9) or bigger > spec.volume_max + 1e-9
+
+
+def test_budget_can_be_capped_by_the_prop_firm_headroom():
+    kw = dict(equity=100_000, entry=1.1, stop=1.098, spread=0.0)
+    r = size_position(EURUSD, max_risk_money=300.0, **kw)  # $300 of room < $500 asked
+    assert r.risk_money == pytest.approx(300.0)
+    assert r.volume == pytest.approx(1.5)
+    assert "risk_capped_headroom" in r.codes
+    assert size_position(EURUSD, max_risk_money=900.0, **kw).risk_money == pytest.approx(500.0)
+    assert size_position(EURUSD, max_risk_money=0.0, **kw).codes[-1] == "no_risk"

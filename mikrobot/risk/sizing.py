@@ -201,8 +201,8 @@ def size_position(
     Returns:
         A :class:`SizingResult`; ``volume == 0`` with reasons when rejected (``zero_stop``,
         ``no_equity``, ``no_risk``, ``kelly_no_edge``, ``below_volume_min``). Adjustments are
-        reported too (``risk_capped``, ``volume_capped_max``, ``kelly_used``,
-        ``kelly_insufficient_history``).
+        reported too (``risk_capped``, ``risk_capped_headroom``, ``volume_capped_max``,
+        ``kelly_used``, ``kelly_insufficient_history``).
 
     Raises:
         ValueError: a negative or non-finite input (spread, commission, rate, multiplier...).

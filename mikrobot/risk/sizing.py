@@ -347,7 +347,7 @@ def _largest_volume_within(spec: SymbolSpec, budget: float, per_lot: float, limi
     volume = spec.round_volume_down(limit)
     # round_volume_down tolerates 1e-9 of a step, and decimal rounding can add an ulp: step
     # down until the exact product used everywhere else fits.
-    while volume > 0 and (volume * per_lot > budget or volume > limit):
+    while volume > 0 and (volume * per_lot > budget or volume > limit + 1e-9 * spec.volume_step):
         steps = round(volume / spec.volume_step) - 1
         volume = spec.round_volume_down(max(steps, 0) * spec.volume_step)
     return volume

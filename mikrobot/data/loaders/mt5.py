@@ -66,9 +66,9 @@ def _header(source: Source) -> tuple[int, str]:
 
 def plan_mt5_export(source: Source) -> Plan:
     """Plan for a terminal export: ``<DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> <VOL>
-    <SPREAD>``, TAB (or comma/semicolon) separated; ``<TIME>`` may be absent (D1 and above)."""
+    <SPREAD>``, TAB (or comma) separated; ``<TIME>`` may be absent (D1 and above)."""
     line, text = _header(source)
-    sep = expect_separator(source, line, text, ("\t", ",", ";"), "mt5_export")
+    sep = expect_separator(source, line, text, ("\t", ","), "mt5_export")
     names = header_fields(text, sep)
     upper = {n.upper() for n in names}
     if "<BID>" in upper or "<ASK>" in upper:

@@ -227,7 +227,7 @@ def expect_separator(
     raise DataError(
         f"{seen} between the fields but format {format!r} expects {wanted} (the line reads "
         f"{text[:80]!r}); check format=, or read it as format='generic' with "
-        "columns={'sep': ...}",
+        f"columns={{'sep': {found or '...'!r}}}",
         path=source.path,
         line=line,
         field="sep",

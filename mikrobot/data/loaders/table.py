@@ -252,7 +252,9 @@ def read_plan(
             "the file has a header but no bars", path=source.path, line=plan.skip_lines or None
         )
     raw_time = _join_time(df, plan)
-    time_label = plan.time.label if plan.clock is None else f"{plan.time.label} {plan.clock.label}"
+    time_label = (
+        plan.time.label if plan.clock is None else f"{plan.time.label} + {plan.clock.label}"
+    )
     parsed = parse_times(
         raw_time, plan.time_formats, lambda row, msg: loc.error(row, time_label, msg)
     )

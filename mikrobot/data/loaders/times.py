@@ -73,7 +73,9 @@ def _example(fmt: str) -> str:
         return "1709510700"
     if fmt == ISO:
         return "2024-03-04T00:05:00"
-    return pd.Timestamp("2024-03-04 00:05:00").strftime(fmt.replace("%z", "+0200"))
+    return pd.Timestamp("2024-03-04 00:05:00").strftime(
+        fmt.replace("%z", "+0200").replace("%f", "000")
+    )
 
 
 def _parses(value: str, fmt: str) -> bool:
@@ -101,14 +103,19 @@ def _parse_epoch(raw: pd.Series, fail: Fail) -> pd.DatetimeIndex:
     if bad.size:
         row = int(bad[0])
         raise fail(row, f"cannot read the time {raw.iloc[row]!r} as whole Unix seconds")
-    return _epoch_index(numbers.to_numpy(dtype=np.int64))
+    return _epoch_index(numbers.to_numpy(dtype=np.int64), fail)
 
 
-def _epoch_index(ints: np.ndarray) -> pd.DatetimeIndex:
+def _epoch_index(ints: np.ndarray, fail: Fail) -> pd.DatetimeIndex:
     """Epoch integers as naive times; the unit (s, ms, us, ns) follows from the first value."""
     first = abs(int(ints[0]))
     unit = next((u for limit, u in _EPOCH_UNITS if first < limit), "ns")
-    return pd.DatetimeIndex(pd.to_datetime(ints, unit=unit)).as_unit("ns")
+    per_ns = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[unit]
+    bad = np.flatnonzero(np.abs(ints) > np.iinfo(np.int64).max // per_ns)
+    if bad.size:
+        row = int(bad[0])
+        raise fail(row, f"the Unix time {int(ints[row])} ({unit}) is outside the years 1678-2261")
+    return pd.DatetimeIndex(ints * per_ns, dtype="datetime64[ns]")
 
 
 def _parse_with(raw: pd.Series, fmt: str, fail: Fail) -> pd.DatetimeIndex:
@@ -130,7 +137,19 @@ def _parse_with(raw: pd.Series, fmt: str, fail: Fail) -> pd.DatetimeIndex:
             f"{_example(fmt)!r} (format {fmt!r}); fix this line, or pass "
             "columns={'time_format': ...} with the generic format",
         ) from None
-    return pd.DatetimeIndex(parsed).as_unit("ns")
+    return _in_range(raw, pd.DatetimeIndex(parsed), fail)
+
+
+def _in_range(raw: pd.Series, index: pd.DatetimeIndex, fail: Fail) -> pd.DatetimeIndex:
+    """``index`` in nanoseconds, or the error at the first time outside 1678-2261."""
+    try:
+        return index.as_unit("ns")
+    except (ValueError, OverflowError):
+        years = np.asarray(index.year)
+        row = int(np.flatnonzero((years < 1678) | (years > 2261))[0])
+        raise fail(
+            row, f"the time {raw.iloc[row]!r} is outside the years 1678-2261 that bars can hold"
+        ) from None
 
 
 def _has_offset(text: str) -> bool:
@@ -169,7 +188,7 @@ def parse_times(raw: pd.Series, formats: tuple[str, ...], fail: Fail) -> ParsedT
             raise fail(row, f"cannot read the time {raw.iloc[row]!r}: expected whole numbers")
         ints = raw.to_numpy(np.int64)
         if EPOCH in formats and abs(int(ints[0])) >= 10**8:
-            return ParsedTimes(_epoch_index(ints), None, None, EPOCH)
+            return ParsedTimes(_epoch_index(ints, fail), None, None, EPOCH)
         raw = pd.Series(ints.astype(str), index=raw.index)
     first = str(raw.iloc[0])
     fmt = next((f for f in formats if _parses(first, f)), None)
@@ -183,7 +202,8 @@ def parse_times(raw: pd.Series, formats: tuple[str, ...], fail: Fail) -> ParsedT
             "format",
         )
     parsed = _parse_with(raw, fmt, fail)
-    _check_ambiguous(raw, fmt, fail)
+    if len(formats) > 1:  # a format the caller chose is not second-guessed
+        _check_ambiguous(raw, fmt, fail)
     if parsed.tz is not None:
         return ParsedTimes(None, parsed.tz_convert("UTC"), _offset_label(first, fmt), fmt)
     return ParsedTimes(parsed, None, None, fmt)

@@ -299,3 +299,19 @@ def test_lone_bar_in_a_repeated_autumn_hour_is_refused_not_guessed(tmp_path):
     err = load_error(write(tmp_path, MT5_HEADER + rows), tz="Europe/Athens")
     assert (err.line, err.field) == (3, "time")
     assert "ambiguous" in str(err)
+
+
+def test_bad_timeframe_and_sep_arguments(tmp_path):
+    path = write(tmp_path, MT5_HEADER + MT5_ROW.format(mm="05") + MT5_ROW.format(mm="10"))
+    err = load_error(path, timeframe="M7")
+    assert err.field == "timeframe"
+    assert "M1, M5" in str(err)
+    err = load_error(path, columns={"sep": "\\s+"})
+    assert err.field == "columns['sep']"
+
+
+def test_boolean_price_column(tmp_path):
+    text = "time,open,high,low,close\n2024-03-04 00:00:00,True,2,0.5,1.5\n"
+    err = load_error(write(tmp_path, text))
+    assert (err.line, err.field) == (2, "open")
+    assert "'True', not a number" in str(err)

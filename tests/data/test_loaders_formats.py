@@ -471,3 +471,19 @@ def test_rows_keep_file_order_and_gaps(tmp_path):
 def test_unknown_encoding_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="unknown encoding"):
         load_bars(write(tmp_path, "x.csv", HISTDATA_ASCII), encoding="klingon")
+
+
+def test_numeric_looking_date_and_time_columns_keep_their_zeros(tmp_path):
+    # a parser that reads these as numbers would see 4032024 and 5
+    text = "Date,Time,Open,High,Low,Close\n04032024,0000,1,2,0.5,1.5\n04032024,0005,1,2,0.5,1.5\n"
+    columns = {"date": "Date", "time": "Time", "open": "Open", "high": "High", "low": "Low",
+               "close": "Close", "time_format": "%d%m%Y %H%M"}  # fmt: skip
+    bars = load_bars(write(tmp_path, "x.csv", text), columns=columns)
+    assert bars.index.equals(utc("2024-03-04 00:00", "2024-03-04 00:05"))
+
+
+def test_yyyymmdd_dates_are_not_mistaken_for_unix_time(tmp_path):
+    text = "date,open,high,low,close\n20240304,1,2,0.5,1.5\n20240305,1,2,0.5,1.5\n"
+    bars = load_bars(write(tmp_path, "x.csv", text))
+    assert bars.index.equals(utc("2024-03-04", "2024-03-05"))
+    assert bars.attrs["timeframe"] == "D1"

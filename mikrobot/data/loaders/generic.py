@@ -184,6 +184,10 @@ def plan_generic(source: Source, columns: Mapping[str, Any] | None = None) -> Pl
     _check_keys(source, columns)
     line, text = source.lines(limit=1)[0]
     sep = columns.get("sep")
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in '\r\n".'):
+        raise _bad_key(
+            source, "sep", f"sep must be one character such as ',', ';' or TAB, not {sep!r}"
+        )
     if sep is None:
         sep = guess_separator(text) or ","
     else:

@@ -168,7 +168,7 @@ def source_from_bytes(raw: bytes, path: str, encoding: str | None = None) -> Sou
         data = data[len(codecs.BOM_UTF8) :]
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")
-    if not data.strip():
+    if not data or data.isspace():
         raise DataError("the file is empty: it holds no header and no bars", path=path)
     wrapped = _is_wrapped(data)
     if wrapped:

@@ -20,7 +20,7 @@ from mikrobot.core.errors import DataError
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.data.frame import make_bars
 from mikrobot.data.loaders.source import Source, sep_name, split_fields
-from mikrobot.data.loaders.times import ParsedTimes, offsets_label, parse_times
+from mikrobot.data.loaders.times import EPOCH, EPOCH_MIN, ParsedTimes, offsets_label, parse_times
 from mikrobot.data.timezones import localize_to_utc, resolve_zone
 
 
@@ -116,7 +116,7 @@ def _non_numeric(col: pd.Series, label: str, loc: Locator) -> DataError:
     bad = np.flatnonzero(
         np.asarray(numeric.isna()) | ~np.isfinite(numeric.to_numpy(np.float64, na_value=np.nan))
     )
-    row = int(bad[0])
+    row = int(bad[0]) if bad.size else 0  # e.g. True/False, which to_numeric accepts
     raw = col.iloc[row]
     if pd.isna(raw):
         return loc.error(row, label, f"{label} is empty: every bar needs a value here")
@@ -146,20 +146,37 @@ def _ints(df: pd.DataFrame, f: Field, loc: Locator) -> tuple[np.ndarray, np.ndar
     return np.rint(values).astype(np.int64), values
 
 
-def _text(col: pd.Series) -> pd.Series:
-    if col.dtype.kind in "iuf" and col.notna().all():
-        return col.astype(np.int64).astype(str) if (col % 1 == 0).all() else col.astype(str)
-    return col
+def _reread_as_text(source: Source, plan: Plan, index: int) -> pd.Series:
+    """Column ``index`` again, as text: the parser took it for numbers (``0005`` -> 5)."""
+    return pd.read_csv(
+        io.BytesIO(source.data),
+        sep=plan.sep,
+        header=0 if plan.has_header else None,
+        names=list(range(plan.width)),
+        usecols=[index],
+        dtype={index: str},
+        engine="c",
+    )[index]
 
 
-def _join_time(df: pd.DataFrame, plan: Plan) -> pd.Series:
+def _time_text(source: Source, plan: Plan, df: pd.DataFrame) -> pd.Series:
+    """The time column (date and clock joined by a space when split), as written."""
+
+    def text(index: int) -> pd.Series:
+        col = df[index]
+        return _reread_as_text(source, plan, index) if col.dtype.kind in "iufb" else col
+
     raw = df[plan.time.index]
     if plan.clock is None:
-        return raw
-    raw, clock = _text(raw), _text(df[plan.clock.index])
-    joined = raw.str.strip() + " " + clock.str.strip()
-    # keep an empty half visible as an empty time
-    return joined.where(raw.notna() & clock.notna())
+        is_epoch = (
+            raw.dtype.kind in "iu"
+            and EPOCH in plan.time_formats
+            and abs(int(raw.iloc[0])) >= EPOCH_MIN
+        )
+        return raw if is_epoch else text(plan.time.index)
+    date, clock = text(plan.time.index), text(plan.clock.index)
+    joined = date.str.strip() + " " + clock.str.strip()
+    return joined.where(date.notna() & clock.notna())  # an empty half is an empty time
 
 
 def resolve_timeframe(
@@ -251,7 +268,7 @@ def read_plan(
         raise DataError(
             "the file has a header but no bars", path=source.path, line=plan.skip_lines or None
         )
-    raw_time = _join_time(df, plan)
+    raw_time = _time_text(source, plan, df)
     time_label = (
         plan.time.label if plan.clock is None else f"{plan.time.label} + {plan.clock.label}"
     )

@@ -19,6 +19,8 @@ from mikrobot.data.loaders.fastdates import parse_fixed_width
 
 EPOCH = "epoch"
 ISO = "ISO8601"
+#: Whole numbers at least this large read as Unix time (1973 on); smaller ones as dates (20240304).
+EPOCH_MIN = 10**8
 
 #: What the generic reader tries, in order, when no ``time_format`` is given.
 GENERIC_FORMATS: tuple[str, ...] = (
@@ -81,7 +83,7 @@ def _example(fmt: str) -> str:
 def _parses(value: str, fmt: str) -> bool:
     if fmt == EPOCH:
         text = value.strip()
-        return text.lstrip("-").isdigit() and len(text.lstrip("-")) >= 9
+        return text.lstrip("-").isdigit() and abs(int(text)) >= EPOCH_MIN
     try:
         pd.to_datetime(pd.Series([value]), format=fmt, utc="%z" in fmt)
     except (ValueError, OverflowError):
@@ -187,7 +189,7 @@ def parse_times(raw: pd.Series, formats: tuple[str, ...], fail: Fail) -> ParsedT
             row = int(whole[0])
             raise fail(row, f"cannot read the time {raw.iloc[row]!r}: expected whole numbers")
         ints = raw.to_numpy(np.int64)
-        if EPOCH in formats and abs(int(ints[0])) >= 10**8:
+        if EPOCH in formats and abs(int(ints[0])) >= EPOCH_MIN:
             return ParsedTimes(_epoch_index(ints, fail), None, None, EPOCH)
         raw = pd.Series(ints.astype(str), index=raw.index)
     first = str(raw.iloc[0])

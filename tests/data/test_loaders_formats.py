@@ -487,3 +487,15 @@ def test_yyyymmdd_dates_are_not_mistaken_for_unix_time(tmp_path):
     bars = load_bars(write(tmp_path, "x.csv", text))
     assert bars.index.equals(utc("2024-03-04", "2024-03-05"))
     assert bars.attrs["timeframe"] == "D1"
+
+
+def test_csv_with_quoted_fields_and_crlf(tmp_path):
+    text = (
+        '"Date","Open","High","Low","Close","Tickvol","Volume","Spread"\r\n'
+        '"2022.10.10 00:00:00","0.97312","0.97369","0.97312","0.97357","60","0","20"\r\n'
+        '"2022.10.10 00:15:00","0.9735","0.97362","0.97328","0.97362","57","0","20"\r\n'
+    )
+    bars = load_bars(write(tmp_path, "EURUSD.csv", text))
+    assert bars.attrs["source"] == "metatrader_csv"
+    assert bars.index.equals(utc("2022-10-10 00:00", "2022-10-10 00:15"))
+    assert bars["spread"].tolist() == [20, 20]

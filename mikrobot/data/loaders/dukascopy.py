@@ -74,7 +74,6 @@ def plan_dukascopy(source: Source, *, drop_flats: bool = True) -> Plan:
         default_tz="UTC",
         drop_flats=drop_flats,
         offset_suffix=local,
-        header=tuple(names),
     )
 
 

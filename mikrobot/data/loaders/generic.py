@@ -87,7 +87,6 @@ def plan_quoted_tsv(source: Source) -> Plan:
         tick_volume=cols.get("tick_volume"),
         time_formats=QUOTED_TSV_FORMATS,
         default_tz="UTC",
-        header=tuple(names),
     )
 
 
@@ -233,6 +232,5 @@ def plan_generic(source: Source, columns: Mapping[str, Any] | None = None) -> Pl
         time_formats=(str(time_format),) if time_format else GENERIC_FORMATS,
         default_tz="UTC",
         decimal=decimal,
-        header=tuple(fields) if has_header else (),
         has_header=has_header,
     )

@@ -102,7 +102,6 @@ def plan_mt5_export(source: Source) -> Plan:
         spread=cols.get("spread"),
         time_formats=MT5_DATETIME_FORMATS if clock is not None else MT5_DATE_FORMATS,
         default_tz="UTC",
-        header=tuple(names),
     )
 
 
@@ -134,7 +133,6 @@ def plan_mt5_rates_csv(source: Source) -> Plan:
         spread=cols.get("spread"),
         time_formats=RATES_FORMATS,
         default_tz="UTC",
-        header=tuple(names),
     )
 
 
@@ -166,5 +164,4 @@ def plan_metatrader_csv(source: Source) -> Plan:
         spread=cols.get("spread"),
         time_formats=(*MT5_DATETIME_FORMATS, *MT5_DATE_FORMATS),
         default_tz="UTC",
-        header=tuple(names),
     )

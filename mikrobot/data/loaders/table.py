@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,6 @@ class Plan:
     decimal: str = "."
     drop_flats: bool = False
     offset_suffix: bool = False
-    header: tuple[str, ...] = field(default=())
     has_header: bool = True
 
 

@@ -212,7 +212,7 @@ def parse_times(raw: pd.Series, formats: tuple[str, ...], fail: Fail) -> ParsedT
 
 
 def _offset_label(first: str, fmt: str) -> str:
-    """The zone written on the first row, e.g. ``"GMT+0200"`` or ``"+02:00"``."""
+    """The offset written on the first row as ``"+02:00"`` (``"UTC"`` for zero)."""
     stamp = pd.to_datetime(pd.Series([first]), format=fmt, utc=False).iloc[0]
     offset = stamp.utcoffset()
     if offset is None or offset == pd.Timedelta(0):

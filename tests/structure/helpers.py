@@ -11,6 +11,7 @@ import pandas as pd
 
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.core.symbol import SymbolSpec
+from mikrobot.data.loaders import load_bars
 from mikrobot.structure import codes, reference
 from mikrobot.structure.api import BREAK_KINDS, STATUSES, SWING_KINDS
 from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
@@ -194,25 +195,13 @@ def m5_of(m1: pd.DataFrame) -> pd.DataFrame:
     return m5
 
 
-def read_quoted_tsv(path: Path, *, symbol: str = "EURUSD", timeframe: str = "M1") -> pd.DataFrame:
-    """The hadiforoughi layout: every line in double quotes, tab-separated inside (time as UTC).
+def load_real(path: Path) -> pd.DataFrame:
+    """A real EURUSD file through the loader, times as UTC.
 
-    The M5 file repeats a block of bars out of order; duplicates are dropped (first kept) and
-    the bars sorted, as a loader would after reporting them.
+    The M5 file repeats a block of bars out of order; the loader keeps the file's order, so
+    duplicates are dropped (first kept) and the bars sorted, as validation would ask.
     """
-    lines = path.read_text().splitlines()
-    rows = [line.strip().strip('"').split("\t") for line in lines[1:] if line.strip()]
-    time = pd.to_datetime([r[0] for r in rows]).tz_localize("UTC").as_unit("ns")
-    cols = np.array([[float(x) for x in r[1:5]] for r in rows])
-    frame = bars_frame(
-        time.asi8,
-        cols[:, 0],
-        cols[:, 1],
-        cols[:, 2],
-        cols[:, 3],
-        timeframe=timeframe,
-        symbol=symbol,
-    )
+    frame = load_bars(path, tz="UTC")
     return frame[~frame.index.duplicated(keep="first")].sort_index()
 
 

@@ -16,7 +16,7 @@ import mikrobot.structure as ms
 from mikrobot.structure import StructureParams, StructureStream
 from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
 
-from .helpers import EURUSD, M1, M5, assert_same, m5_of, random_m1, read_quoted_tsv
+from .helpers import EURUSD, M1, M5, assert_same, load_real, m5_of, random_m1
 
 ENTRY_STATUSES = ["confirmed", "rejected_max_stop"]
 
@@ -105,11 +105,11 @@ def test_stream_emits_each_event_at_the_first_bar_it_is_known(seed, n):
 @pytest.mark.realdata
 def test_prefixes_of_real_eurusd(real_m1_path, real_m5_path):
     p = StructureParams()
-    m5 = read_quoted_tsv(real_m5_path, timeframe="M5").iloc[-6000:]
+    m5 = load_real(real_m5_path).iloc[-6000:]
     rng = np.random.default_rng(3)
     ks = np.unique(np.r_[rng.integers(1, len(m5) + 1, 120), 1, len(m5)])
     check_m5_prefixes(m5, p, ks)
-    m1 = read_quoted_tsv(real_m1_path).iloc[:20000]
+    m1 = load_real(real_m1_path).iloc[:20000]
     full = ms.setups(m1, None, EURUSD, p)
     # dense around the moments setups are decided (the bars just before and after), plus random
     pos = m1.index.get_indexer

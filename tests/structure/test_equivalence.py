@@ -10,9 +10,9 @@ from mikrobot.structure import StructureParams
 from .helpers import (
     EURUSD,
     assert_same,
+    load_real,
     m5_of,
     random_m1,
-    read_quoted_tsv,
     reference_setups,
     reference_structure,
     run_stream,
@@ -103,8 +103,8 @@ def test_generated_bars_exercise_every_status_and_overlapping_windows():
 @pytest.mark.realdata
 @pytest.mark.parametrize("p", PARAM_SETS, ids=["default", "wick-2-5", "5-1-tight"])
 def test_agree_on_real_eurusd(real_m1_path, real_m5_path, p):
-    m1 = read_quoted_tsv(real_m1_path)
-    m5 = read_quoted_tsv(real_m5_path, timeframe="M5")
+    m1 = load_real(real_m1_path)
+    m5 = load_real(real_m5_path)
     ref_swings, ref_breaks = reference_structure(m5, EURUSD, p)
     assert len(ref_breaks) > 1000
     assert_same(ms.swings(m5, params=p), ref_swings)
@@ -120,8 +120,8 @@ def test_agree_on_real_eurusd(real_m1_path, real_m5_path, p):
 
 @pytest.mark.realdata
 def test_stream_with_m5_and_m1_feeds_agrees_on_real_eurusd(real_m1_path, real_m5_path):
-    m1 = read_quoted_tsv(real_m1_path)
-    m5 = read_quoted_tsv(real_m5_path, timeframe="M5")
+    m1 = load_real(real_m1_path)
+    m5 = load_real(real_m5_path)
     # the M5 file starts months before the M1 file: those breaks have no setup
     ref_swings, ref_breaks = reference_structure(m5)
     swings, breaks, setups, _ = run_stream(m1, m5, use_on_open=True)

@@ -48,6 +48,7 @@ from mikrobot.strategy.sessiontime import in_window
 __all__ = ["Decision", "DecisionMade", "evaluate", "risk_multiplier_for"]
 
 _NS_PER_MIN = 60_000_000_000
+_REL_TOL = 1e-9
 _IMPACT = {"low": Impact.LOW, "medium": Impact.MEDIUM, "high": Impact.HIGH}
 
 
@@ -251,7 +252,8 @@ def evaluate(
         else:
             spread = spread_points * spec.point
             fraction = spread / stop_distance
-            if fraction > params.spread.max_fraction_of_stop:
+            # prices are binary floats: a spread exactly at the limit must not fail on noise
+            if fraction > params.spread.max_fraction_of_stop * (1.0 + _REL_TOL):
                 reasons.append(
                     Reason(
                         "spread_too_wide",

@@ -103,32 +103,38 @@ class NewsEvent:
         }
 
 
+_Series = tuple[list[int], list[int], np.ndarray]  # times, rows into events, times as array
+
+
 @dataclass(frozen=True, slots=True)
 class NewsCalendar:
-    """Events sorted by time, with per-(currency, minimum impact) sorted arrays for look-ups.
+    """Events sorted by time, indexed by minimum impact and currency for fast look-ups.
 
     Build it with :meth:`from_events` or :meth:`from_csv`.
     """
 
     events: tuple[NewsEvent, ...]
-    _lists: dict[tuple[str, int], list[int]] = field(repr=False, compare=False)
-    _arrays: dict[tuple[str, int], np.ndarray] = field(repr=False, compare=False)
-    _rows: dict[tuple[str, int], list[int]] = field(repr=False, compare=False)
+    _index: dict[int, dict[str, _Series]] = field(repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_events(cls, events: Iterable[NewsEvent]) -> NewsCalendar:
-        """A calendar of ``events`` (any order; they are sorted by time, currency, title)."""
+        """A calendar of ``events`` (any order; they are sorted by time, currency, impact, title)."""
         ordered = tuple(sorted(events))
-        lists: dict[tuple[str, int], list[int]] = {}
-        rows: dict[tuple[str, int], list[int]] = {}
+        times: dict[int, dict[str, list[int]]] = {}
+        rows: dict[int, dict[str, list[int]]] = {}
         for row, event in enumerate(ordered):
             for level in range(int(Impact.LOW), int(event.impact) + 1):
-                key = (event.currency, level)
-                lists.setdefault(key, []).append(event.ts)
-                rows.setdefault(key, []).append(row)
-        arrays = {key: np.asarray(values, dtype=np.int64) for key, values in lists.items()}
-        return cls(ordered, lists, arrays, rows)
+                times.setdefault(level, {}).setdefault(event.currency, []).append(event.ts)
+                rows.setdefault(level, {}).setdefault(event.currency, []).append(row)
+        index = {
+            level: {
+                cur: (values, rows[level][cur], np.asarray(values, dtype=np.int64))
+                for cur, values in by_currency.items()
+            }
+            for level, by_currency in times.items()
+        }
+        return cls(ordered, index)
 
     @classmethod
     def from_csv(cls, path: str | Path, *, tz: str = "UTC") -> NewsCalendar:
@@ -155,29 +161,31 @@ class NewsCalendar:
 
         An event at ``e`` on one of ``currencies`` (or on ``ALL``) with at least
         ``min_impact`` blacks out every instant in ``[e - before_ns, e + after_ns]`` (both
-        ends included). Ties in distance go to the earlier event.
+        ends included). Ties in distance go to the event listed first in :attr:`events`.
         """
-        level = max(int(min_impact), int(Impact.LOW))
+        by_currency = self._index.get(int(min_impact) or 1)
+        if by_currency is None:
+            return None
+        lo, hi = ts - after_ns, ts + before_ns
         best_row = -1
         best_dist = 0
         for currency in (*currencies, ALL_CURRENCIES):
-            key = (currency, level)
-            times = self._lists.get(key)
-            if times is None:
+            series = by_currency.get(currency)
+            if series is None:
                 continue
-            k = bisect_left(times, ts)
-            for j in (k - 1, k):
-                if 0 <= j < len(times):
-                    event_ts = times[j]
-                    if event_ts - before_ns <= ts <= event_ts + after_ns:
-                        dist = abs(ts - event_ts)
-                        row = self._rows[key][j]
-                        if (
-                            best_row < 0
-                            or dist < best_dist
-                            or (dist == best_dist and row < best_row)
-                        ):
-                            best_row, best_dist = row, dist
+            times = series[0]
+            k = bisect_left(times, lo)
+            if k == len(times) or times[k] > hi:
+                continue  # the usual case: nothing in the window
+            # nearest in the window: the last event at or before ts, or the first after it
+            j = bisect_left(times, ts, k)
+            for i in (j - 1, j):
+                if k <= i < len(times) and times[i] <= hi:
+                    first = bisect_left(times, times[i], k)  # earliest row at that time
+                    dist = abs(ts - times[i])
+                    row = series[1][first]
+                    if best_row < 0 or dist < best_dist or (dist == best_dist and row < best_row):
+                        best_row, best_dist = row, dist
         return self.events[best_row] if best_row >= 0 else None
 
     def blackout_mask(
@@ -195,16 +203,16 @@ class NewsCalendar:
         """
         stamps = np.asarray(ts, dtype=np.int64)
         mask = np.zeros(stamps.shape, dtype=bool)
-        level = max(int(min_impact), int(Impact.LOW))
+        by_currency = self._index.get(int(min_impact) or 1, {})
         for currency in (*currencies, ALL_CURRENCIES):
-            times = self._arrays.get((currency, level))
-            if times is None or times.size == 0:
+            series = by_currency.get(currency)
+            if series is None:
                 continue
+            times = series[2]
             # first event at or after ts - after_ns; inside when it is <= ts + before_ns
             k = np.searchsorted(times, stamps - after_ns, side="left")
-            inside = k < times.size
             nxt = times[np.minimum(k, times.size - 1)]
-            mask |= inside & (nxt <= stamps + before_ns)
+            mask |= (k < times.size) & (nxt <= stamps + before_ns)
         return mask
 
 

@@ -83,10 +83,10 @@ def test_multiplier_helper_clamps_and_handles_a_minimum_of_one():
 
 
 # ---------------------------------------------------------------------------- trading state
-class State(Enum):
-    ACTIVE = "ACTIVE"
-    REDUCING = "REDUCING"
-    HALTED = "HALTED"
+class State(Enum):  # shaped like mikrobot.risk's TradingState (lower-case values)
+    ACTIVE = "active"
+    REDUCING = "reducing"
+    HALTED = "halted"
 
 
 @pytest.mark.parametrize("state", ["REDUCING", "HALTED", "halted", State.REDUCING])

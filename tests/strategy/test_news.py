@@ -158,7 +158,7 @@ def test_blackout_mask_matches_the_scalar_look_up():
 events_st = st.lists(
     st.builds(
         NewsEvent,
-        st.integers(0, 10_000),
+        st.integers(0, 1_000),  # dense: ties and shared times happen
         st.sampled_from(["USD", "EUR", "JPY", "ALL"]),
         st.sampled_from(list(Impact)),
         st.sampled_from(["a", "b"]),
@@ -169,7 +169,7 @@ events_st = st.lists(
 
 @given(
     events=events_st,
-    queries=st.lists(st.integers(-100, 10_100), min_size=1, max_size=30),
+    queries=st.lists(st.integers(-400, 1_400), min_size=1, max_size=30),
     before=st.integers(0, 300),
     after=st.integers(0, 300),
     currencies=st.lists(st.sampled_from(["USD", "EUR", "JPY", "GBP"]), max_size=3, unique=True),

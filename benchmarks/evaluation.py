@@ -30,7 +30,9 @@ def calendar() -> NewsCalendar:
     currencies = ("USD", "EUR", "GBP", "JPY", "CAD", "AUD", "NZD", "CHF")
     start = to_ns("2024-07-01T00:00:00Z")
     events = [
-        NewsEvent(start + k * 120 * MIN + 7 * MIN, currencies[k % 8], Impact(1 + (k % 4 == 0) * 2), "x")
+        NewsEvent(
+            start + k * 120 * MIN + 7 * MIN, currencies[k % 8], Impact(1 + (k % 4 == 0) * 2), "x"
+        )
         for k in range(365 * 12)
     ]
     return NewsCalendar.from_events(events)

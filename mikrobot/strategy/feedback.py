@@ -32,6 +32,7 @@ __all__ = [
     "TradeResult",
     "initial_state",
     "record_trade",
+    "replay_trades",
     "rolling_stats",
 ]
 
@@ -264,3 +265,19 @@ def record_trade(
             )
     new_state = replace(new_state, min_confidence=new_conf, risk_multiplier_cap=new_cap)
     return FeedbackUpdate(new_state, stats, tuple(events))
+
+
+def replay_trades(
+    trades: Iterable[TradeResult], params: FeedbackParams, state: FeedbackState
+) -> tuple[FeedbackState, tuple[FeedbackAdjusted, ...]]:
+    """Fold :func:`record_trade` over ``trades`` from ``state``: the final state and every event.
+
+    The limits are a pure function of the trade sequence, so a restarted live process (or a
+    backtest) rebuilds them by replaying its closed trades.
+    """
+    events: list[FeedbackAdjusted] = []
+    for trade in trades:
+        update = record_trade(state, trade, params)
+        state = update.state
+        events.extend(update.events)
+    return state, tuple(events)

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 from enum import Enum
 
@@ -10,7 +11,7 @@ from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.core.sessions import SessionWindow
 from mikrobot.core.signal import Signal
 from mikrobot.strategy.context import EvaluationContext
-from mikrobot.strategy.evaluation import DecisionMade, evaluate, risk_multiplier_for
+from mikrobot.strategy.evaluation import DecisionMade, Evaluator, evaluate, risk_multiplier_for
 from mikrobot.strategy.feedback import FeedbackAdjustments, TradeResult
 from mikrobot.strategy.news import Impact, NewsCalendar, NewsEvent
 from mikrobot.strategy.params import EvaluationParams
@@ -494,7 +495,14 @@ def test_evaluate_is_deterministic_and_consistent(ctx, confidence, minutes):
     sig = signal(confidence, ts=to_ns("2025-01-13T00:00:00Z") + minutes * MIN)
     first = evaluate(sig, ctx, P)
     again = evaluate(sig, ctx, P)
-    assert first == again
+    # equal inputs built afresh (new objects, same values) give an equal decision
+    fresh = evaluate(
+        dataclasses.replace(sig),
+        dataclasses.replace(ctx),
+        EvaluationParams.model_validate(P.model_dump()),
+    )
+    assert first == again == fresh
+    assert first == Evaluator(P)(sig, ctx)
     assert first.approved == (first.reasons == ())
     if first.approved:
         assert 0.0 < first.risk_multiplier <= 1.5

@@ -9,6 +9,7 @@ from mikrobot.strategy.feedback import (
     TradeResult,
     initial_state,
     record_trade,
+    replay_trades,
     rolling_stats,
 )
 from mikrobot.strategy.params import FeedbackParams
@@ -23,12 +24,8 @@ def trades(*rs, start=0):
 
 
 def run(state, rs, params=P, start=0):
-    events = []
-    for trade in trades(*rs, start=start):
-        update = record_trade(state, trade, params)
-        state = update.state
-        events.extend(update.events)
-    return state, events
+    state, events = replay_trades(trades(*rs, start=start), params, state)
+    return state, list(events)
 
 
 def test_rolling_statistics_by_hand():
@@ -150,6 +147,7 @@ def setups(draw):
 def test_limits_never_leave_their_bounds_and_every_change_is_an_event(setup, rs):
     params, default_conf, default_cap = setup
     state = initial_state(params, default_conf, default_cap)
+    all_events = []
     for i, r in enumerate(rs):
         before = state
         update = record_trade(state, TradeResult(i, r), params)
@@ -170,3 +168,17 @@ def test_limits_never_leave_their_bounds_and_every_change_is_an_event(setup, rs)
                 assert old == new
         if not params.enabled:
             assert update.events == ()
+        all_events.extend(update.events)
+    # replaying the same trades gives the same limits and the same changes
+    replayed, events = replay_trades(
+        [TradeResult(i, r) for i, r in enumerate(rs)],
+        params,
+        initial_state(params, default_conf, default_cap),
+    )
+    assert (replayed.min_confidence, replayed.risk_multiplier_cap) == (
+        state.min_confidence,
+        state.risk_multiplier_cap,
+    )
+    assert [(e.parameter, e.before, e.after) for e in events] == [
+        (e.parameter, e.before, e.after) for e in all_events
+    ]

@@ -15,6 +15,7 @@ Reason codes (checks, in the order they run):
 ``news_blackout``                     a restricted release is within the window
 ``news_calendar_missing``             the news rule applies but no calendar was given
 ``spread_unknown`` / ``spread_too_wide``  spread > ``max_fraction_of_stop`` × stop distance
+                                      (relative tolerance 1e-9 for float noise)
 ``volatility_unknown`` / ``volatility_too_low`` / ``volatility_too_high``  ATR percentile
 ``max_positions_symbol`` / ``max_positions_total``  open-position limits reached
 ``currency_exposure_limit``           the trade would push a currency past its limit
@@ -144,6 +145,7 @@ class Evaluator:
         "_at_max",
         "_at_min",
         "_checked",
+        "_checked_variants",
         "_cool_losses",
         "_cool_ns",
         "_exposure_max",
@@ -200,6 +202,14 @@ class Evaluator:
             )
             if on
         )
+        # the checks that ran, for each combination of the two that depend on the context
+        self._checked_variants = {
+            (news, headroom): _in_order(
+                (*self._checked, *(("news",) if news else ()), *(("headroom",) if headroom else ()))
+            )
+            for news in (False, True)
+            for headroom in (False, True)
+        }
         self._min_conf = p.confidence.minimum
         self._sessions = tuple(sessions)
         self._allowed = ",".join(p.sessions.allowed)
@@ -303,12 +313,8 @@ class Evaluator:
                     if profit == quote
                     else (spec.base_currency, quote, profit)
                 )
-                event = calendar.blackout(
-                    currencies,
-                    ts,
-                    before_ns=self._news_before,
-                    after_ns=self._news_after,
-                    min_impact=self._news_impact,
+                event = calendar.nearest_in_window(
+                    currencies, ts, ts - self._news_after, ts + self._news_before, self._news_impact
                 )
                 if event is not None:
                     reasons.append(
@@ -496,9 +502,7 @@ class Evaluator:
                 )
             )
 
-        checked = self._checked
-        if news_checked or headroom_checked:
-            checked = _with_dynamic(checked, news_checked, headroom_checked)
+        checked = self._checked_variants[news_checked, headroom_checked]
         approved = not reasons
         return Decision(
             approved,
@@ -523,12 +527,7 @@ _ORDER = (
 )
 
 
-def _with_dynamic(checked: tuple[str, ...], news: bool, headroom: bool) -> tuple[str, ...]:
-    names = set(checked)
-    if news:
-        names.add("news")
-    if headroom:
-        names.add("headroom")
+def _in_order(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(n for n in _ORDER if n in names)
 
 

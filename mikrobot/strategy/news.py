@@ -163,10 +163,22 @@ class NewsCalendar:
         ``min_impact`` blacks out every instant in ``[e - before_ns, e + after_ns]`` (both
         ends included). Ties in distance go to the event listed first in :attr:`events`.
         """
+        return self.nearest_in_window(currencies, ts, ts - after_ns, ts + before_ns, min_impact)
+
+    def nearest_in_window(
+        self, currencies: Sequence[str], ts: int, lo: int, hi: int, min_impact: Impact
+    ) -> NewsEvent | None:
+        """The event of ``currencies`` (or ``ALL``) with at least ``min_impact`` whose time
+        lies in ``[lo, hi]`` and is nearest to ``ts`` (ties: the one listed first), else None.
+
+        The positional core of :meth:`blackout` (``lo = ts - after_ns``, ``hi = ts + before_ns``);
+        ``ValueError`` unless ``lo <= ts <= hi``.
+        """
+        if not lo <= ts <= hi:
+            raise ValueError(f"ts {ts} must lie within [lo, hi] = [{lo}, {hi}]")
         by_currency = self._index.get(int(min_impact) or 1)
         if by_currency is None:
             return None
-        lo, hi = ts - after_ns, ts + before_ns
         best_row = -1
         best_dist = 0
         for currency in (*currencies, ALL_CURRENCIES):

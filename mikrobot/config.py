@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from mikrobot.core.errors import ConfigError
 from mikrobot.core.instruments import SymbolRegistry
 from mikrobot.core.sessions import SessionWindow
+from mikrobot.risk.params import PropFirmSelection, SizingParams
 from mikrobot.strategy.params import (
     EvaluationParams,
     FeedbackParams,
@@ -84,6 +85,8 @@ class Settings(BaseSettings):
     )
     evaluation: EvaluationParams = EvaluationParams()
     feedback: FeedbackParams = FeedbackParams()
+    risk: SizingParams = SizingParams()
+    propfirm: PropFirmSelection = PropFirmSelection()
 
     @field_validator("sessions", mode="before")
     @classmethod
@@ -160,6 +163,9 @@ def _format_error(exc: ValidationError, origin: str) -> str:
         elif not err["loc"]:
             # cross-section checks: the message names the fields; the input would be noise
             lines.append(str(err["msg"]).removeprefix("Value error, "))
+        elif err["type"] == "value_error" and isinstance(err.get("input"), dict):
+            # a section's own check: its message names the key; the section dump is noise
+            lines.append(f"{loc}: {str(err['msg']).removeprefix('Value error, ')}")
         else:
             lines.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
     return f"invalid configuration in {origin}:\n  " + "\n  ".join(lines)

@@ -102,6 +102,21 @@ multiplier_at_max = 1.25
 headroom_cap = true
 min_multiplier = 0.1
 
+[risk]
+risk_per_trade = 0.004
+max_risk_per_trade = 0.008
+kelly_enabled = true
+kelly_fraction = 0.2
+commission_per_lot = 7.0
+
+[propfirm]
+preset = "ftmo-2step-funded"
+initial_balance = 50000
+
+[propfirm.overrides]
+daily_loss = 0.04
+safety_buffer = 0.006
+
 [feedback]
 enabled = true
 window = 40
@@ -123,6 +138,11 @@ def test_a_file_with_every_strategy_section_loads(tmp_path):
     assert s.evaluation.cooldown.minutes == 90
     assert s.evaluation.sizing.multiplier_at_max == 1.25
     assert s.feedback.window == 40
+    assert (s.risk.risk_per_trade, s.risk.commission_per_lot) == (0.004, 7.0)
+    rules = s.propfirm.params()
+    assert (rules.phase, rules.daily_loss, rules.safety_buffer) == ("funded", 0.04, 0.006)
+    assert rules.max_loss == 0.10  # from the preset
+    assert s.propfirm.initial_balance == 50_000
     windows = {w.name: w for w in s.session_windows()}
     # london keeps its zone and end from the defaults; frankfurt is new; the others stay
     assert (windows["london"].zone, windows["london"].start_minute) == ("Europe/London", 7 * 60)
@@ -169,6 +189,14 @@ def test_strategy_defaults_are_the_spec_values(tmp_path, monkeypatch):
         ("[sessions.london]\nstart = '25:00'\n", "sessions.london.start"),
         ("[sessions.mars]\nzone = 'Mars/Olympus'\n", "sessions.mars.zone"),
         ("[sessions.frankfurt]\nstart = '08:00'\n", "sessions.frankfurt.zone"),
+        ("[risk]\nrisk_pertrade = 0.01\n", "unknown key 'risk.risk_pertrade'"),
+        ("[risk]\nrisk_per_trade = 0.5\n", "risk.risk_per_trade"),
+        ("[risk]\nrisk_per_trade = 0.02\n", "risk_per_trade 0.02 exceeds max_risk_per_trade"),
+        ("[propfirm]\npreset = 'ftmo-3step'\n", "unknown prop-firm preset 'ftmo-3step'"),
+        ("[propfirm]\ninitial_balance = 0\n", "propfirm.initial_balance"),
+        ("[propfirm]\nbalance = 1\n", "unknown key 'propfirm.balance'"),
+        ("[propfirm.overrides]\ndaily_los = 0.04\n", "unknown override(s) daily_los"),
+        ("[propfirm.overrides]\ndaily_loss = 1.5\n", "daily_loss"),
     ],
 )
 def test_bad_strategy_config_names_the_key(tmp_path, text, needle):
@@ -187,8 +215,10 @@ def test_hash_changes_with_a_strategy_parameter_and_env_reaches_it(monkeypatch):
         load_settings(evaluation={"news": {"enabled": False}}),
         load_settings(feedback={"cap_step": 0.2}),
         load_settings(sessions={"london": {"start": "07:00"}}),
+        load_settings(risk={"risk_per_trade": 0.004}),
+        load_settings(propfirm={"overrides": {"daily_loss": 0.04}}),
     ]
     hashes = {base.config_hash(), *(s.config_hash() for s in changed)}
-    assert len(hashes) == 5
+    assert len(hashes) == 1 + len(changed)
     monkeypatch.setenv("MIKROBOT_EVALUATION__CONFIDENCE__MINIMUM", "0.7")
     assert load_settings().evaluation.confidence.minimum == 0.7

@@ -17,6 +17,8 @@ import numpy as np
 
 from mikrobot.core.side import Side
 from mikrobot.core.symbol import SymbolSpec
+from mikrobot.risk.params import SizingParams
+from mikrobot.risk.propfirm import PropFirmAccount
 from mikrobot.strategy.feedback import FeedbackAdjustments, TradeResult
 from mikrobot.strategy.news import NewsCalendar
 
@@ -25,6 +27,7 @@ __all__ = [
     "PHASES",
     "TRADING_STATES",
     "EvaluationContext",
+    "account_fields",
     "atr_percentile",
     "currency_deltas",
     "exposure_from_positions",
@@ -68,7 +71,8 @@ class EvaluationContext:
       ``risk_budget_money``: the planned risk of this trade at multiplier 1.0
       (``equity × risk_per_trade``);
     * ``news``: the calendar (``None`` when none was loaded); ``account_type`` and ``phase``
-      decide whether the FTMO news rule applies;
+      decide whether the FTMO news rule applies, unless ``news_restricted`` says so
+      explicitly (the prop-firm rules' ``restricts_news``);
     * ``adjustments``: the performance-feedback limits (``None``: the configured defaults).
     """
 
@@ -85,6 +89,7 @@ class EvaluationContext:
     headroom_money: float = math.inf
     risk_budget_money: float = math.nan
     news: NewsCalendar | None = None
+    news_restricted: bool | None = None
     adjustments: FeedbackAdjustments | None = None
 
     def __post_init__(self) -> None:
@@ -124,8 +129,29 @@ class EvaluationContext:
 
     @property
     def news_rule_applies(self) -> bool:
-        """True on a funded Standard account, where FTMO restricts trading around news."""
+        """``news_restricted`` when given, else True on a funded Standard account (FTMO)."""
+        if self.news_restricted is not None:
+            return self.news_restricted
         return self.phase == "funded" and self.account_type == "standard"
+
+
+def account_fields(account: PropFirmAccount, sizing: SizingParams) -> dict[str, object]:
+    """The context fields a prop-firm account provides, as keyword arguments.
+
+    ``trading_state``, ``account_type``, ``phase`` and ``news_restricted`` from its rules;
+    ``headroom_money`` = :attr:`PropFirmAccount.risk_room` (what a new order may lose at its
+    stop before the worst case reaches the safety buffer of a floor, open positions counted);
+    ``risk_budget_money`` = equity × ``sizing.risk_per_trade``.
+    """
+    rules = account.params
+    return {
+        "trading_state": account.state,
+        "account_type": rules.account_type,
+        "phase": rules.phase,
+        "news_restricted": rules.restricts_news,
+        "headroom_money": account.risk_room,
+        "risk_budget_money": account.equity * sizing.risk_per_trade,
+    }
 
 
 def currency_deltas(spec: SymbolSpec, side: Side) -> tuple[tuple[str, int], ...]:

@@ -291,9 +291,7 @@ class Evaluator:
                 )
 
         news_checked = False
-        if self._news_on and (
-            self._news_all or (context.phase == "funded" and context.account_type == "standard")
-        ):
+        if self._news_on and (self._news_all or context.news_rule_applies):
             news_checked = True
             calendar = context.news
             if calendar is None:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from mikrobot.core.errors import DataError
+from mikrobot.risk.restrictions import BlackoutWindow, blackout_around
 
 __all__ = ["ALL_CURRENCIES", "Impact", "NewsCalendar", "NewsEvent", "minutes_ns", "read_news_csv"]
 
@@ -199,6 +200,24 @@ class NewsCalendar:
                     if best_row < 0 or dist < best_dist or (dist == best_dist and row < best_row):
                         best_row, best_dist = row, dist
         return self.events[best_row] if best_row >= 0 else None
+
+    def blackout_windows(
+        self, *, before_s: float = 120.0, after_s: float = 120.0, min_impact: Impact = Impact.HIGH
+    ) -> tuple[BlackoutWindow, ...]:
+        """The risk engine's windows around every event with at least ``min_impact``
+        (for :meth:`mikrobot.risk.PropFirmAccount.set_blackouts`); an ``ALL`` event targets
+        every symbol."""
+        return tuple(
+            blackout_around(
+                e.ts,
+                before_s=before_s,
+                after_s=after_s,
+                currencies=() if e.currency == ALL_CURRENCIES else (e.currency,),
+                label=f"{e.currency} {e.title}".strip(),
+            )
+            for e in self.events
+            if e.impact >= max(min_impact, Impact.LOW)
+        )
 
     def blackout_mask(
         self,

@@ -1,8 +1,8 @@
 """Time ``mikrobot.strategy.evaluation.evaluate`` per signal (part of the live path, B6).
 
-Usage: ``python benchmarks/evaluation.py [--quick] [--json]``. Prints, per scenario, the median
-(and best) per-call time over 7 runs of N calls after a warm-up, and the p50/p99 of N single
-timed calls (those include the timer's own ~0.1 us).
+Run from the repo root: ``python -m benchmarks.bench_evaluation [--quick] [--json]``. Prints,
+per scenario, the median (and best) per-call time over 7 runs of N calls after a warm-up, and
+the p50/p99 of N single timed calls (those include the timer's own ~0.1 us).
 No peer exists for this step; the figures are absolute.
 """
 

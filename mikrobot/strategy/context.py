@@ -1,9 +1,9 @@
 """What the strategic evaluation knows about the market and the account at a signal.
 
 :class:`EvaluationContext` is a frozen bundle of plain inputs (numbers, strings, tuples) so
-that the evaluation stays a pure function and does not depend on the risk engine's classes:
-the caller (backtester, live runtime) fills it from whatever it holds. Helpers here build the
-less obvious fields: currency exposure and the ATR percentile.
+that the evaluation stays a pure function of values: the caller (backtester, live runtime)
+fills it from whatever it holds. Helpers here build the less obvious fields: the prop-firm
+account's fields (:func:`account_fields`), currency exposure and the ATR percentile.
 """
 
 from __future__ import annotations

@@ -187,6 +187,7 @@ def test_strategy_defaults_are_the_spec_values(tmp_path, monkeypatch):
         ("[feedback]\ncap_min = 2.0\n", "feedback.cap_min 2.0 is above"),
         ("[evaluation.sessions]\nallowed = ['lunch']\n", "allowed names lunch"),
         ("[sessions.london]\nstart = '25:00'\n", "sessions.london.start"),
+        ("[sessions.london]\nend = '5pm'\n", "sessions.london.end"),
         ("[sessions.mars]\nzone = 'Mars/Olympus'\n", "sessions.mars.zone"),
         ("[sessions.frankfurt]\nstart = '08:00'\n", "sessions.frankfurt.zone"),
         ("[risk]\nrisk_pertrade = 0.01\n", "unknown key 'risk.risk_pertrade'"),

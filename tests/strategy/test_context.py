@@ -52,3 +52,14 @@ def test_context_validates_its_inputs():
     )
     exposure["EUR"] = 5  # the context keeps its own copy
     assert ctx.currency_exposure["EUR"] == 1
+
+
+def test_context_edge_inputs():
+    base = {"spec": EURUSD, "spread_points": 5.0, "trading_state": "ACTIVE"}
+    with pytest.raises(ValueError, match=">= 0"):
+        EvaluationContext(**base, account_type="standard", phase="funded", open_positions_total=-1)
+    ctx = EvaluationContext(**base, account_type="standard", phase="funded", recent_trades=[])
+    assert ctx.recent_trades == ()
+    # a symbol quoted in its own currency counts once
+    same = EURUSD.with_overrides(name="USDX", base_currency="USD", quote_currency="USD")
+    assert currency_deltas(same, Side.BUY) == (("USD", 1),)

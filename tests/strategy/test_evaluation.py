@@ -433,6 +433,12 @@ def test_disabled_checks_do_not_run():
     assert d.risk_multiplier == 0.5  # clamped at the low end below the minimum
 
 
+def test_evaluate_keeps_working_past_its_cache_of_parameter_sets():
+    many = [params(confidence={"minimum": 0.5 + i / 1000}) for i in range(70)]
+    assert all(evaluate(signal(0.7), context(), p).approved for p in many)
+    assert not evaluate(signal(0.7), context(), params(confidence={"minimum": 0.75})).approved
+
+
 def test_spec_must_match_the_signal():
     with pytest.raises(ValueError, match="USDJPY"):
         evaluate(signal(), context(spec=USDJPY), P)

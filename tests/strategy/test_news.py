@@ -193,3 +193,17 @@ def test_look_ups_agree_with_brute_force(events, queries, before, after, currenc
             assert found == best
     mask = cal.blackout_mask(currencies, np.array(queries), **window)
     assert mask.tolist() == [cal.blackout(currencies, q, **window) is not None for q in queries]
+
+
+def test_event_record_positional_look_up_and_am_pm_hours(tmp_path):
+    assert CAL.events[0].to_dict() == {"ts": T, "currency": "USD", "impact": "high", "title": "NFP"}
+    assert CAL.nearest_in_window(("USD",), T, T - MIN, T + MIN, Impact.HIGH).title == "NFP"
+    with pytest.raises(ValueError, match="within"):
+        CAL.nearest_in_window(("USD",), T, T + MIN, T + 2 * MIN, Impact.HIGH)
+    bad = write(tmp_path, "date,time,currency,impact\n2025-03-07,13:30pm,USD,high\n")
+    with pytest.raises(DataError, match=r"1\.\.12") as info:
+        read_news_csv(bad)
+    assert (info.value.line, info.value.field) == (2, "time")
+    worse = write(tmp_path, "date,time,currency,impact\n2025-03-07,noon,USD,high\n", "b.csv")
+    with pytest.raises(DataError, match="not a time"):
+        read_news_csv(worse)

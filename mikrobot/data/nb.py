@@ -111,3 +111,63 @@ def centred_median_at_nb(x: np.ndarray, at: np.ndarray, window: int) -> np.ndarr
         hi = min(i + half + 1, n)
         out[k] = np.median(x[lo:hi])
     return out
+
+
+#: bits of :func:`price_flags_nb`
+FLAG_NONFINITE = 1
+FLAG_NON_POSITIVE = 2
+FLAG_HIGH_BELOW_BODY = 4
+FLAG_LOW_ABOVE_BODY = 8
+FLAG_HIGH_BELOW_LOW = 16
+
+
+@njit(cache=True)
+def price_flags_nb(
+    open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray
+) -> np.ndarray:
+    """One uint8 of flags per bar: a NaN/inf price, a price <= 0, and (only for bars whose four
+    prices are finite and positive) high < max(open, close), low > min(open, close), high < low.
+    """
+    n = open_.size
+    out = np.zeros(n, dtype=np.uint8)
+    for i in range(n):
+        o = open_[i]
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        flags = 0
+        if not (np.isfinite(o) and np.isfinite(h) and np.isfinite(lo) and np.isfinite(c)):
+            flags |= FLAG_NONFINITE
+        if o <= 0.0 or h <= 0.0 or lo <= 0.0 or c <= 0.0:
+            flags |= FLAG_NON_POSITIVE
+        if flags == 0:
+            if h < max(o, c):
+                flags |= FLAG_HIGH_BELOW_BODY
+            if lo > min(o, c):
+                flags |= FLAG_LOW_ABOVE_BODY
+            if h < lo:
+                flags |= FLAG_HIGH_BELOW_LOW
+        out[i] = flags
+    return out
+
+
+@njit(cache=True)
+def bar_moves_nb(
+    times: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray, tf: np.int64
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(move, own)`` per bar: ``own`` = high - low; ``move`` = the true range (high and low
+    stretched to the previous close) when the previous bar opened exactly ``tf`` earlier, else
+    ``own``. Bars are sorted by time with sound prices."""
+    n = times.size
+    move = np.empty(n, dtype=np.float64)
+    own = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        h = high[i]
+        lo = low[i]
+        own[i] = h - lo
+        if i > 0 and times[i] - times[i - 1] == tf:
+            pc = close[i - 1]
+            move[i] = max(h, pc) - min(lo, pc)
+        else:
+            move[i] = h - lo
+    return move, own

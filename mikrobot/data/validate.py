@@ -50,13 +50,27 @@ from mikrobot.core.symbol import AssetClass, SymbolSpec
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.data.frame import PRICE_COLUMNS
 from mikrobot.data.gaps import DEFAULT_HOLIDAYS, IN_SESSION, find_gaps
-from mikrobot.data.nb import centred_median_at_nb
+from mikrobot.data.nb import (
+    FLAG_HIGH_BELOW_BODY,
+    FLAG_HIGH_BELOW_LOW,
+    FLAG_LOW_ABOVE_BODY,
+    FLAG_NON_POSITIVE,
+    FLAG_NONFINITE,
+    bar_moves_nb,
+    centred_median_at_nb,
+    price_flags_nb,
+)
 
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"
 _SEVERITY_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 _GLOBAL_FLOOR = 0.5  # spike scale floor: this fraction of the frame's median move
+_OHLC_RULES = (
+    (FLAG_HIGH_BELOW_BODY, "high<max(open,close)"),
+    (FLAG_LOW_ABOVE_BODY, "low>min(open,close)"),
+    (FLAG_HIGH_BELOW_LOW, "high<low"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +171,10 @@ class ValidationReport:
         """Missing bars that fall in trading hours, over all gaps."""
         return int(sum(f.value for f in self.gaps if not math.isnan(f.value)))
 
+    @property
+    def _name(self) -> str:
+        return f"{self.symbol} {self.timeframe} bars" if self.symbol else f"{self.timeframe} bars"
+
     def counts(self) -> dict[str, int]:
         """Number of findings per ``kind`` (gaps per ``gap:label``)."""
         out: dict[str, int] = {}
@@ -194,7 +212,7 @@ class ValidationReport:
 
     def summary(self, *, limit: int = 5) -> str:
         """A few lines for people: verdict, counts, gap totals, the first ``limit`` problems."""
-        name = f"{self.symbol or 'bars'} {self.timeframe} ({self.asset_class})"
+        name = f"{self._name} ({self.asset_class})"
         span = (
             ""
             if self.start is None
@@ -231,7 +249,7 @@ class ValidationReport:
         errors = self.errors
         if not errors:
             return
-        name = f"{self.symbol or 'bars'} {self.timeframe}"
+        name = self._name
         listed = "; ".join(f.message for f in errors[:limit])
         more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
         exc = DataError(
@@ -312,24 +330,31 @@ def validate(
     )
 
     findings: list[Finding] = []
-    order = np.argsort(times, kind="stable") if n else np.zeros(0, dtype=np.int64)
-    sorted_t = times[order]
-    first_of_time = np.ones(n, dtype=bool)
-    if n > 1:
-        first_of_time[1:] = sorted_t[1:] != sorted_t[:-1]
-    columns = [prices[c] for c in PRICE_COLUMNS] + [
-        df[c].to_numpy() for c in ("tick_volume", "spread") if c in df.columns
-    ]
-    findings += _duplicates(times, order, first_of_time, columns)
-    findings += _non_monotonic(times)
     bad = np.zeros(n, dtype=bool)
     findings += _price_findings(times, prices, bad)
-
-    if tf is not None:
+    if n < 2 or bool(np.all(times[1:] > times[:-1])):
+        uniq_pos = None  # strictly increasing: row i is the i-th unique time
+        uniq_t = times
+    else:
+        order = np.argsort(times, kind="stable")
+        sorted_t = times[order]
+        first_of_time = np.ones(n, dtype=bool)
+        first_of_time[1:] = sorted_t[1:] != sorted_t[:-1]
+        columns = [prices[c] for c in PRICE_COLUMNS] + [
+            df[c].to_numpy() for c in ("tick_volume", "spread") if c in df.columns
+        ]
+        findings += _duplicates(times, order, first_of_time, columns)
+        findings += _non_monotonic(times)
         uniq_pos = order[first_of_time]
         uniq_t = sorted_t[first_of_time]
+
+    if tf is not None:
         findings += _gap_findings(uniq_t, uniq_pos, tf, cls, tolerance_minutes, holidays)
-        valid_pos = uniq_pos[~bad[uniq_pos]]
+        if uniq_pos is None and not bad.any():
+            valid_pos = None
+        else:
+            rows = np.arange(n) if uniq_pos is None else uniq_pos
+            valid_pos = rows[~bad[rows]]
         findings += _spikes(
             times, valid_pos, prices, tf, spec, spike_factor, spike_window, spike_min_points
         )
@@ -340,8 +365,8 @@ def validate(
         timeframe=tf.name if tf is not None else str(df.attrs.get("timeframe")),
         asset_class=cls.value,
         n_bars=n,
-        start=pd.Timestamp(int(sorted_t[0]), tz="UTC") if n else None,
-        end=pd.Timestamp(int(sorted_t[-1]), tz="UTC") if n else None,
+        start=pd.Timestamp(int(uniq_t[0]), tz="UTC") if n else None,
+        end=pd.Timestamp(int(uniq_t[-1]), tz="UTC") if n else None,
         findings=tuple(findings),
         settings=settings,
     )
@@ -443,69 +468,55 @@ def _price_findings(
 ) -> list[Finding]:
     """NaN/inf, non-positive and OHLC-inconsistent bars; marks them in ``bad``."""
     o, h, lo, c = (prices[k] for k in PRICE_COLUMNS)
-    stack = np.vstack((o, h, lo, c))
-    nonfinite = ~np.isfinite(stack)
-    nonpos = (stack <= 0) & ~nonfinite
-    nan_rows = nonfinite.any(axis=0)
-    nonpos_rows = nonpos.any(axis=0)
-    usable = ~(nan_rows | nonpos_rows)
-    rule_high = usable & (h < np.maximum(o, c))
-    rule_low = usable & (lo > np.minimum(o, c))
-    rule_cross = usable & (h < lo)
-    ohlc_rows = rule_high | rule_low | rule_cross
-    bad |= nan_rows | nonpos_rows | ohlc_rows
-    names = np.array(PRICE_COLUMNS)
+    flags = price_flags_nb(o, h, lo, c)
+    flagged = np.flatnonzero(flags)
+    if flagged.size == 0:
+        return []
+    bad[flagged] = True
     out: list[Finding] = []
-    for kind, rows, mask, what in (
-        ("nan", nan_rows, nonfinite, "has no finite"),
-        ("non_positive", nonpos_rows, nonpos, "has <= 0"),
-    ):
-        idx = np.flatnonzero(rows)
-        stamps, texts = _stamps(times[idx]), _texts(times[idx])
-        for k, i in enumerate(idx.tolist()):
-            label = ",".join(names[mask[:, i]])
+    stamps, texts = _stamps(times[flagged]), _texts(times[flagged])
+    for k, i in enumerate(flagged.tolist()):
+        f = int(flags[i])
+        values = [float(prices[col][i]) for col in PRICE_COLUMNS]
+        if f & FLAG_NONFINITE:
+            label = ",".join(
+                col for col, v in zip(PRICE_COLUMNS, values, strict=True) if not math.isfinite(v)
+            )
+            out.append(Finding("nan", ERROR, stamps[k], label=label, position=i,
+                               message=f"nan: row {i} at {texts[k]} has no finite {label}"))  # fmt: skip
+        if f & FLAG_NON_POSITIVE:
+            label = ",".join(col for col, v in zip(PRICE_COLUMNS, values, strict=True) if v <= 0)
+            out.append(Finding("non_positive", ERROR, stamps[k], label=label, position=i,
+                               message=f"non_positive: row {i} at {texts[k]} has <= 0 {label}"))  # fmt: skip
+        rules = [name for bit, name in _OHLC_RULES if f & bit]
+        if rules:
+            label = ",".join(rules)
             out.append(
-                Finding(kind, ERROR, stamps[k], label=label, position=i,
-                        message=f"{kind}: row {i} at {texts[k]} {what} {label}")
-            )  # fmt: skip
-    idx = np.flatnonzero(ohlc_rows)
-    stamps, texts = _stamps(times[idx]), _texts(times[idx])
-    for k, i in enumerate(idx.tolist()):
-        rules = [
-            name
-            for name, hit in (
-                ("high<max(open,close)", rule_high[i]),
-                ("low>min(open,close)", rule_low[i]),
-                ("high<low", rule_cross[i]),
+                Finding(
+                    "ohlc",
+                    ERROR,
+                    stamps[k],
+                    label=label,
+                    position=i,
+                    message=(
+                        f"ohlc: row {i} at {texts[k]} breaks {label} (open {o[i]:g}, high "
+                        f"{h[i]:g}, low {lo[i]:g}, close {c[i]:g})"
+                    ),
+                )
             )
-            if hit
-        ]
-        label = ",".join(rules)
-        out.append(
-            Finding(
-                "ohlc",
-                ERROR,
-                stamps[k],
-                label=label,
-                position=i,
-                message=(
-                    f"ohlc: row {i} at {texts[k]} breaks {label} (open {o[i]:g}, high {h[i]:g}, "
-                    f"low {lo[i]:g}, close {c[i]:g})"
-                ),
-            )
-        )
     return out
 
 
 def _gap_findings(
     uniq_t: np.ndarray,
-    uniq_pos: np.ndarray,
+    uniq_pos: np.ndarray | None,
     tf: Timeframe,
     cls: AssetClass,
     tolerance_minutes: int,
     holidays: Sequence[tuple[int, int]],
 ) -> list[Finding]:
     gaps = find_gaps(uniq_t, tf.nanos, cls, tolerance_minutes=tolerance_minutes, holidays=holidays)
+    after = gaps.after if uniq_pos is None else uniq_pos[gaps.after]
     starts, ends = _stamps(gaps.start), _stamps(gaps.end)
     start_txt, end_txt = _texts(gaps.start), _texts(gaps.end)
     out = []
@@ -523,7 +534,7 @@ def _gap_findings(
                 WARNING if label == IN_SESSION else INFO,
                 starts[k],
                 label=label,
-                position=int(uniq_pos[gaps.after[k]]),
+                position=int(after[k]),
                 end=ends[k],
                 count=missing,
                 value=float(inside),
@@ -535,7 +546,7 @@ def _gap_findings(
 
 def _spikes(
     times: np.ndarray,
-    valid_pos: np.ndarray,
+    valid_pos: np.ndarray | None,
     prices: dict[str, np.ndarray],
     tf: Timeframe,
     spec: SymbolSpec | None,
@@ -543,33 +554,34 @@ def _spikes(
     window: int,
     min_points: float,
 ) -> list[Finding]:
-    """Spike findings among the rows ``valid_pos`` (sorted by time, unique, prices sound).
+    """Spike findings among the rows ``valid_pos`` (sorted by time, unique, prices sound;
+    None: every row, already so).
 
     The local median is computed only for bars whose move exceeds ``factor`` times the global
     floor: no other bar can be a spike, so the shortcut changes no answer.
     """
-    if valid_pos.size < 3:
+    if valid_pos is None:
+        t, h, lo, c = times, prices["high"], prices["low"], prices["close"]
+    else:
+        t, h, lo, c = (
+            np.ascontiguousarray(a[valid_pos])
+            for a in (times, prices["high"], prices["low"], prices["close"])
+        )
+    if t.size < 3:
         return []
-    t = times[valid_pos]
-    h = prices["high"][valid_pos]
-    lo = prices["low"][valid_pos]
-    c = prices["close"][valid_pos]
-    own = h - lo
-    prev_c = np.concatenate(([c[0]], c[:-1]))
-    follows = np.concatenate(([False], np.diff(t) == tf.nanos))
-    move = np.where(follows, np.maximum(h, prev_c) - np.minimum(lo, prev_c), own)
+    tf_ns = np.int64(tf.nanos)
+    move, own = bar_moves_nb(t, h, lo, c, tf_ns)
     floor = _GLOBAL_FLOOR * float(np.median(move))
     min_move = 0.0 if spec is None else min_points * spec.point
     cand = np.flatnonzero((move > factor * floor) & (move > 0) & (move >= min_move))
     if cand.size == 0:
         return []
     scale = np.maximum(centred_median_at_nb(move, cand, int(window)), floor)
-    first = move[cand] > factor * scale
+    first = cand[move[cand] > factor * scale]
     # The bar after a spike is measured on its own range: the spike's close is not its anchor.
-    flagged = np.zeros(move.size, dtype=bool)
-    flagged[cand[first]] = True
-    after = np.concatenate(([False], flagged[:-1])) & follows
-    m = np.where(after[cand], own[cand], move[cand])
+    prev = np.maximum(cand - 1, 0)
+    after = (cand > 0) & np.isin(prev, first) & (t[cand] - t[prev] == tf_ns)
+    m = np.where(after, own[cand], move[cand])
     hit = (m > factor * scale) & (m >= min_move) & (m > 0)
     idx, m, scale = cand[hit], m[hit], scale[hit]
     if idx.size == 0:
@@ -579,7 +591,7 @@ def _spikes(
     out = []
     for k, i in enumerate(idx.tolist()):
         ratio = float(m[k] / scale[k]) if scale[k] > 0 else math.inf
-        pos = int(valid_pos[i])
+        pos = int(i if valid_pos is None else valid_pos[i])
         out.append(
             Finding(
                 "spike",

@@ -178,7 +178,7 @@ def test_strict_raises_listing_the_first_errors_with_times():
     with pytest.raises(DataError) as info:
         validate(df, strict=True)
     text = str(info.value)
-    assert "bars M1 failed validation with 4 error(s)" in text
+    assert "M1 bars failed validation with 4 error(s)" in text
     assert "ohlc: row" in text
     assert "at 2025-01-09 12:00 breaks" in text
     assert "non_positive: row" in text
@@ -226,7 +226,7 @@ def test_report_serialises_to_json_a_frame_and_a_summary():
     assert str(frame["time"].dtype).startswith("datetime64")
     assert frame.loc[frame.kind == "gap", "count"].tolist() == [3, 2880]
     text = report.summary()
-    assert text.startswith("EURUSD M1 (fx): ")
+    assert text.startswith("EURUSD M1 bars (fx): ")
     assert "FAILED (4 errors, 2 warnings, 1 info)" in text
     assert "gaps weekend: 1 (2,880 missing bars, longest 2,880)" in text
 

@@ -4,6 +4,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mikrobot.core.errors import DataError
 from mikrobot.core.instruments import DEFAULT_SPECS
@@ -363,3 +365,37 @@ def test_tiny_frames_validate():
     assert report.ok
     assert report.n_bars == 1
     assert report.findings == ()
+
+
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["fx", "metal", "crypto"]),
+    st.integers(0, 10_079),
+    st.integers(0, 15),
+)
+def test_gaps_account_for_every_missing_bar(seed, asset_class, start_minute, tolerance):
+    """Random holes over a random week: the gaps cover exactly the missing minutes."""
+    rng = np.random.default_rng(seed)
+    start = ts("2025-03-03 00:00") + pd.Timedelta(minutes=start_minute)  # US DST starts 9 Mar
+    full = pd.date_range(start, periods=10_080, freq="1min", unit="ns")
+    keep = rng.random(full.size) > rng.uniform(0.0, 0.3)
+    keep[[0, -1]] = True
+    for a in rng.integers(0, full.size, 3):  # a few long holes too
+        keep[a : a + rng.integers(1, 600)] = False
+    keep[[0, -1]] = True
+    df = walk(
+        str(full[0].tz_localize(None)), str((full[-1] + pd.Timedelta(minutes=1)).tz_localize(None))
+    )
+    df = df[keep]
+    report = validate(df, asset_class=asset_class, tolerance_minutes=tolerance)
+    gaps = report.gaps
+    assert sum(g.count for g in gaps) == int((~keep).sum())
+    present = df.index.asi8
+    for g in gaps:
+        inside = (present >= g.time.value) & (present < g.end.value)
+        assert not inside.any()
+        assert g.end == df.index[g.position]
+        assert 0 <= g.value <= g.count
+        assert (g.value > 0) == (g.label == "in_session")
+    if asset_class == "crypto":
+        assert report.missing_in_session == int((~keep).sum())

@@ -73,6 +73,13 @@ def find_gaps(
     """
     if tolerance_minutes < 0:
         raise ValueError(f"tolerance_minutes must be >= 0, got {tolerance_minutes}")
+    for month, day in holidays:
+        try:
+            datetime(2000, int(month), int(day))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"holidays take (month, day) pairs such as (12, 25), got {(month, day)!r}"
+            ) from None
     cls = AssetClass(asset_class)
     t = np.asarray(times, dtype=np.int64)
     if t.size < 2:
@@ -95,13 +102,6 @@ def find_gaps(
     offset = np.arange(int(seg_len.sum()), dtype=np.int64) - seg_start[gap_of]
     samples = (start - tol * _NS_PER_MIN)[gap_of] + offset * _NS_PER_MIN
     closed = market_closed(samples, cls)
-    for month, day in holidays:
-        try:
-            datetime(2000, int(month), int(day))
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"holidays take (month, day) pairs such as (12, 25), got {(month, day)!r}"
-            ) from None
     if holidays and cls is not AssetClass.CRYPTO:
         closed_or_holiday = closed | _on_holiday(samples, holidays)
     else:

@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from mikrobot.data.frame import make_bars  # noqa: E402
+from mikrobot.data.loaders import load_bars  # noqa: E402
 from mikrobot.data.resample import resample  # noqa: E402
 from mikrobot.data.validate import validate  # noqa: E402
 
@@ -52,8 +53,6 @@ def synthetic_year(seed: int = 42) -> pd.DataFrame:
 def load_real() -> pd.DataFrame | None:
     if not REAL_M1.is_file():
         return None
-    from mikrobot.data.loaders import load_bars
-
     return load_bars(REAL_M1, symbol="EURUSD", tz=REAL_TZ)
 
 

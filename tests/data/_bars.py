@@ -1,14 +1,11 @@
-"""Bar builders shared by the data tests: a seeded random walk and the real quoted-TSV files."""
+"""Bar builder shared by the data tests: a seeded random walk."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mikrobot.data.frame import make_bars
-from mikrobot.data.timezones import localize_to_utc
 
 MIN = pd.Timedelta(minutes=1)
 
@@ -47,19 +44,3 @@ def walk(
 
 def _minutes(tf: str) -> int:
     return {"M1": 1, "M5": 5, "M15": 15, "M30": 30, "H1": 60, "H4": 240, "D1": 1440}[tf]
-
-
-def read_quoted_tsv(path: Path, tz: str = "UTC", symbol: str = "EURUSD") -> pd.DataFrame:
-    """Private reader of the hadiforoughi files: every line in double quotes, TAB inside,
-    header ``Time Open High Low Close Volume``. Keeps the file's row order."""
-    raw = pd.read_csv(path, sep="\t", quoting=3, dtype=str)
-    raw.columns = [c.strip('"') for c in raw.columns]
-    first, last = raw.columns[0], raw.columns[-1]
-    raw[first] = raw[first].str.strip('"')
-    raw[last] = raw[last].str.strip('"')
-    naive = pd.DatetimeIndex(pd.to_datetime(raw["Time"], format="%Y-%m-%d %H:%M:%S")).as_unit("ns")
-    index = localize_to_utc(naive, tz) if tz != "UTC" else naive.tz_localize("UTC")
-    cols = [raw[c].astype(float).to_numpy() for c in ("Open", "High", "Low", "Close")]
-    frame = make_bars(index, *cols, raw["Volume"].astype(np.int64).to_numpy(),
-                      symbol=symbol, source_tz=tz, source="quoted_tsv")  # fmt: skip
-    return frame

@@ -6,8 +6,9 @@ from hypothesis import strategies as st
 
 from mikrobot.core.errors import DataError
 from mikrobot.data.frame import check_canonical, make_bars
+from mikrobot.data.loaders import load_bars
 from mikrobot.data.resample import resample
-from tests.data._bars import read_quoted_tsv, walk
+from tests.data._bars import walk
 
 MIN_NS = 60_000_000_000
 OHLCV = ["open", "high", "low", "close", "tick_volume"]
@@ -16,8 +17,8 @@ OHLCV = ["open", "high", "low", "close", "tick_volume"]
 # ---------------------------------------------------------------------------- real data
 @pytest.mark.realdata
 def test_real_m1_to_m5_reproduces_every_complete_m5_bar(real_m1_path, real_m5_path):
-    m1 = read_quoted_tsv(real_m1_path, tz="UTC")
-    m5 = read_quoted_tsv(real_m5_path, tz="UTC")
+    m1 = load_bars(real_m1_path, tz="UTC")
+    m5 = load_bars(real_m5_path, tz="UTC")
     out = resample(m1, "M5")
     overlap = m5[m5.index >= m1.index[0]]
     assert overlap.index.is_unique

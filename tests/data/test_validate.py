@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from mikrobot.core.errors import DataError
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.data.frame import make_bars
+from mikrobot.data.loaders import load_bars
 from mikrobot.data.validate import ValidationReport, validate
-from tests.data._bars import read_quoted_tsv, walk
+from tests.data._bars import walk
 
 
 def ts(text: str) -> pd.Timestamp:
@@ -30,7 +31,7 @@ FILE_TZ = "-03:30"
 
 @pytest.mark.realdata
 def test_real_m1_gaps_are_weekends_plus_a_few_hundred_missing_minutes(real_m1_path):
-    m1 = read_quoted_tsv(real_m1_path, tz=FILE_TZ)
+    m1 = load_bars(real_m1_path, tz=FILE_TZ)
     report = validate(m1)
     assert report.ok
     assert report.errors == ()
@@ -58,7 +59,7 @@ def test_real_m1_gaps_are_weekends_plus_a_few_hundred_missing_minutes(real_m1_pa
 
 @pytest.mark.realdata
 def test_real_m1_has_no_spikes_and_news_bars_stay_below_the_default_factor(real_m1_path):
-    m1 = read_quoted_tsv(real_m1_path, tz=FILE_TZ)
+    m1 = load_bars(real_m1_path, tz=FILE_TZ)
     assert validate(m1).of_kind("spike") == ()
     # The rule is live on this data: at a factor of 10 the biggest genuine bars (news, the
     # Sunday open) show up, and every one of them stays well under the default of 25.
@@ -69,14 +70,14 @@ def test_real_m1_has_no_spikes_and_news_bars_stay_below_the_default_factor(real_
 
 @pytest.mark.realdata
 def test_real_m1_read_in_the_wrong_zone_shows_in_session_weekend_gaps(real_m1_path):
-    m1 = read_quoted_tsv(real_m1_path, tz="UTC")  # Friday 18:30 UTC is still trading time
+    m1 = load_bars(real_m1_path, tz="UTC")  # Friday 18:30 UTC is still trading time
     labels = {f.label for f in validate(m1).gaps if f.count >= 2000}
     assert labels == {"in_session"}
 
 
 @pytest.mark.realdata
 def test_real_m5_repeated_block_is_reported_as_errors(real_m5_path):
-    m5 = read_quoted_tsv(real_m5_path, tz=FILE_TZ)
+    m5 = load_bars(real_m5_path, tz=FILE_TZ)
     report = validate(m5)
     assert not report.ok
     dup_times = m5.index[m5.index.duplicated(keep=False)].unique()
@@ -94,7 +95,7 @@ def test_real_m5_repeated_block_is_reported_as_errors(real_m5_path):
 
 @pytest.mark.realdata
 def test_real_m5_weekends_include_dst_and_late_christmas_opens(real_m5_path):
-    m5 = read_quoted_tsv(real_m5_path, tz=FILE_TZ)
+    m5 = load_bars(real_m5_path, tz=FILE_TZ)
     report = validate(m5)
     weekends = report.of_kind("gap", "weekend")
     assert len(weekends) == 35

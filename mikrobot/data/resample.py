@@ -22,8 +22,10 @@ wall-clock hour repeated by a fall-back change folds into one H1 bar.
 **Incomplete last bar.** The last output bar is incomplete when the source data ends before its
 period does: ``last source open + source timeframe < last bin end``. ``attrs["last_bar_complete"]``
 says whether the returned frame's last bar is complete; ``drop_incomplete=True`` drops it. A
-source frame flagged ``last_bar_complete=False`` (itself a resample of a longer series) makes the
-last output bar incomplete too, so M1 -> M5 -> M15 flags what M1 -> M15 flags. Every
+source frame whose last bar is flagged incomplete (itself a resample) makes the last output bar
+incomplete too, so M1 -> M5 -> M15 flags what M1 -> M15 flags; ``attrs["incomplete_bar"]`` (the
+ISO time of the incomplete bar, or None) keeps a slice that dropped that bar from inheriting the
+flag through pandas' attrs propagation. Every
 earlier bar is complete (its period has ended), even with source bars missing inside it. The
 rule looks at the clock only: data that stops at a Friday close a few minutes before the bin end
 (a broker's last quote at 16:55 New York) leaves the last bar flagged incomplete.
@@ -64,8 +66,8 @@ def resample(
 
     Returns:
         A new canonical frame: UTC index of bin open times, the same columns as ``df``, attrs
-        ``symbol``/``source_tz``/``source`` copied, ``timeframe`` set to the target and
-        ``last_bar_complete`` (bool) added.
+        ``symbol``/``source_tz``/``source`` copied, ``timeframe`` set to the target,
+        ``last_bar_complete`` (bool) and ``incomplete_bar`` (ISO time or None) added.
 
     Raises:
         ValueError: ``df`` is not canonical, its times are unsorted or repeated (sort and
@@ -127,7 +129,7 @@ def resample(
                 _local_to_utc(start[-1:] + tf_ns, offsets[-1:], zone.zone, zone.shift_minutes)[0]
             )
         # A source whose own last bar is incomplete leaves the bar holding it incomplete too.
-        complete = df.attrs.get("last_bar_complete") is not False and (
+        complete = not _last_source_bar_incomplete(df, int(times[-1])) and (
             int(times[-1]) + source.nanos >= last_end
         )
         if drop_incomplete and not complete:
@@ -152,7 +154,20 @@ def resample(
         source=df.attrs.get("source"),
     )
     out.attrs["last_bar_complete"] = bool(complete)
+    out.attrs["incomplete_bar"] = None if complete else out.index[-1].isoformat()
     return out
+
+
+def _last_source_bar_incomplete(df: pd.DataFrame, last_ns: int) -> bool:
+    """True when ``df``'s attrs flag its own last bar incomplete.
+
+    pandas copies attrs onto slices, so the flag counts only while ``attrs["incomplete_bar"]``
+    (when present) still names the frame's last bar.
+    """
+    if df.attrs.get("last_bar_complete") is not False:
+        return False
+    named = df.attrs.get("incomplete_bar")
+    return named is None or pd.Timestamp(named).value == last_ns
 
 
 def _source_timeframe(df: pd.DataFrame) -> Timeframe:

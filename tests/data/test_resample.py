@@ -76,6 +76,7 @@ def test_aggregation_follows_metatrader_rules():
         "source_tz": "NY+7",
         "source": "mt5_export",
         "last_bar_complete": False,  # data ends at 10:08, the 10:05 bar runs to 10:10
+        "incomplete_bar": "2025-01-08T10:05:00+00:00",
     }
     assert out["spread"].dtype == np.int64
     assert out["tick_volume"].dtype == np.int64
@@ -104,6 +105,18 @@ def test_only_the_last_bar_can_be_incomplete(end, complete):
     assert dropped.attrs["last_bar_complete"] is True
     # the 10:00 bar misses two minutes inside but its period has ended: it stays
     assert dropped.index[0] == pd.Timestamp("2025-01-08 10:00", tz="UTC")
+
+
+def test_an_incomplete_flag_follows_its_bar_not_a_slice():
+    df = walk("2025-01-08 10:00", "2025-01-08 11:07")  # data ends inside the 11:05 bar
+    m5 = resample(df, "M5")
+    assert m5.attrs["incomplete_bar"] == "2025-01-08T11:05:00+00:00"
+    assert resample(m5, "M15").attrs["last_bar_complete"] is False  # 11:00 holds 11:05
+    head = m5.loc[:"2025-01-08 10:55"]  # pandas copies the attrs onto the slice
+    assert head.attrs["last_bar_complete"] is False
+    h1 = resample(head, "H1")
+    assert h1.attrs["last_bar_complete"] is True  # 10:55 + 5 min reaches 11:00
+    assert h1.attrs["incomplete_bar"] is None
 
 
 def test_empty_frame_resamples_to_empty():

@@ -185,15 +185,26 @@ class ValidationReport:
         return dict(sorted(out.items()))
 
     def frame(self) -> pd.DataFrame:
-        """Findings as a DataFrame, one row each, columns as :class:`Finding`'s fields."""
-        rows = {c: [getattr(f, c) for f in self.findings] for c in _FRAME_COLUMNS}
-        out = pd.DataFrame(rows, columns=list(_FRAME_COLUMNS))
+        """Findings as a DataFrame, one row each, columns as :class:`Finding`'s fields.
+
+        Dtypes do not depend on the content: text columns object, ``time``/``end``
+        ``datetime64[ns, UTC]`` (``end`` NaT except for gaps), ``position``/``count`` int64,
+        ``value`` float64.
+        """
+        fs = self.findings
+        data: dict[str, Any] = {
+            c: pd.Series([getattr(f, c) for f in fs], dtype=object)
+            for c in ("kind", "severity", "label")
+        }
         for c in ("time", "end"):
-            out[c] = pd.to_datetime(out[c], utc=True)
-        out["position"] = out["position"].astype(np.int64)
-        out["count"] = out["count"].astype(np.int64)
-        out["value"] = out["value"].astype(np.float64)
-        return out
+            ns = [pd.NaT.value if getattr(f, c) is None else getattr(f, c).value for f in fs]
+            stamps = pd.DatetimeIndex(np.array(ns, dtype="datetime64[ns]")).tz_localize("UTC")
+            data[c] = pd.Series(stamps, dtype="datetime64[ns, UTC]")
+        data["position"] = np.array([f.position for f in fs], dtype=np.int64)
+        data["count"] = np.array([f.count for f in fs], dtype=np.int64)
+        data["value"] = np.array([f.value for f in fs], dtype=np.float64)
+        data["message"] = pd.Series([f.message for f in fs], dtype=object)
+        return pd.DataFrame({c: data[c] for c in _FRAME_COLUMNS})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict of the whole report."""

@@ -226,7 +226,11 @@ def test_report_serialises_to_json_a_frame_and_a_summary():
     assert data["findings"][0]["time"] == "2025-01-08T14:00:00+00:00"
     frame = report.frame()
     assert list(frame["kind"]) == [f.kind for f in report.findings]
-    assert str(frame["time"].dtype).startswith("datetime64")
+    assert str(frame["time"].dtype) == "datetime64[ns, UTC]"
+    assert frame["end"].isna().sum() == len(frame) - 2  # only gaps have an end
+    empty = validate(walk("2025-01-08 12:00", "2025-01-08 13:00")).frame()
+    assert empty.dtypes.to_dict() == frame.dtypes.to_dict()
+    assert len(empty) == 0
     assert frame.loc[frame.kind == "gap", "count"].tolist() == [3, 2880]
     text = report.summary()
     assert text.startswith("EURUSD M1 bars (fx): ")

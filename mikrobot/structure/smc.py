@@ -20,7 +20,7 @@ Semantics (measured on the package's source, SPEC §2 "The smc-compatible preset
 
 * bar ``i`` is a swing high when ``high[i]`` equals the maximum of ``high[i-L+1 .. i+L]``
   (ties count; the rolling window exists only for ``2L-1 <= i <= n-1-L`` and is void when it
-  holds a NaN); a swing low mirrors it with ``low`` unless the bar is already a high;
+  holds a NaN or an infinity, as pandas' rolling max sees them); a swing low mirrors it with ``low`` unless the bar is already a high;
 * runs of same-kind swings are thinned to the highest high / lowest low (the earliest on a
   tie); then bar 0 gets the kind opposite to the first swing and the last bar the kind opposite
   to the last swing;
@@ -45,17 +45,20 @@ from mikrobot.core.timeframe import Timeframe
 from mikrobot.structure.smc_nb import (
     smc_bos_choch_nb,
     smc_known_index_nb,
-    smc_swing_levels_nb,
     smc_swings_nb,
 )
 
 __all__ = ["bos_choch", "known_at", "swing_highs_lows"]
+
+_SWING_COLUMNS = pd.Index(["HighLow", "Level"])
 
 
 def _series(df: pd.DataFrame, name: str) -> pd.Series:
     """Column ``name`` of ``df``, matched case-insensitively like the package."""
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame of bars, got {type(df).__name__}")
+    if name in df.columns:
+        return df[name]
     for col in df.columns:
         if isinstance(col, str) and col.lower() == name:
             return df[col]
@@ -115,14 +118,13 @@ def swing_highs_lows(df: pd.DataFrame, swing_length: int = 50) -> pd.DataFrame:
     length = _length(swing_length)
     high_s, low_s = _series(df, "high"), _series(df, "low")
     high, low = _floats(high_s), _floats(low_s)
-    highlow = smc_swings_nb(high, low, length)
-    level = smc_swing_levels_nb(high, low, highlow)
+    both = smc_swings_nb(high, low, length)
     # the package's np.where keeps float32 prices float32 and turns integers into float64
     level_dtype = np.result_type(high_s.dtype, low_s.dtype, 0.0)
-    return pd.DataFrame(
-        {"HighLow": highlow, "Level": level.astype(level_dtype, copy=False)},
-        index=pd.RangeIndex(len(df)),
-    )
+    rows = pd.RangeIndex(len(df))
+    if level_dtype == np.float64:  # one float64 block, no copy
+        return pd.DataFrame(both.T, index=rows, columns=_SWING_COLUMNS, copy=False)
+    return pd.DataFrame({"HighLow": both[0], "Level": both[1].astype(level_dtype)}, index=rows)
 
 
 def bos_choch(
@@ -151,6 +153,7 @@ def bos_choch(
     return pd.DataFrame(
         {"BOS": bos, "CHOCH": choch, "Level": lvl, "BrokenIndex": broken},
         index=pd.RangeIndex(len(df)),
+        copy=False,
     )
 
 

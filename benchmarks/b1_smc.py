@@ -31,7 +31,6 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
 def rows(quick: bool) -> list[dict]:
     """One row: the package and the preset on identical input, timed in this process."""
     m5 = standard_m5(quick)
-    runs = repeats(quick)
 
     def ours() -> tuple[pd.DataFrame, pd.DataFrame]:
         swings = compat.swing_highs_lows(m5, SWING_LENGTH)
@@ -43,8 +42,8 @@ def rows(quick: bool) -> list[dict]:
         highlow, level = smc_swings_nb(high, low, SWING_LENGTH)  # rows of one (2, n) array
         return smc_bos_choch_nb(highlow, level, close, close)
 
-    ours_ms, (swings, breaks) = median_ms(ours, runs)
-    kernel_ms, _ = median_ms(kernels, runs)
+    ours_ms, (swings, breaks) = median_ms(ours, repeats(quick, fast=True))
+    kernel_ms, _ = median_ms(kernels, repeats(quick, fast=True))
     row = {
         "id": "B1-compat",
         "what": f"swings({SWING_LENGTH}) + BOS/CHoCH, smc-compatible preset, M5",
@@ -65,7 +64,7 @@ def rows(quick: bool) -> list[dict]:
         swings = pkg.swing_highs_lows(m5, SWING_LENGTH)
         return swings, pkg.bos_choch(m5, swings, CLOSE_BREAK)
 
-    peer_ms, (their_swings, their_breaks) = median_ms(theirs, runs)
+    peer_ms, (their_swings, their_breaks) = median_ms(theirs, repeats(quick))
     diff = _same(swings, their_swings) or _same(breaks, their_breaks)
     row.update(
         peer_ms=peer_ms,

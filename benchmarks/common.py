@@ -27,15 +27,19 @@ if str(REPO) not in sys.path:  # time the mikrobot of this checkout, not an inst
 
 from mikrobot.data.frame import make_bars  # noqa: E402
 
+SHARED_DATA = Path(os.environ.get("MIKROBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 M1_BARS = 374_400  # 52 weeks x 5 days x 24 h x 60 min
 QUICK_M1_BARS = 10_000
-REPEATS = 5
+REPEATS = 5  # BENCHMARKS.md's minimum; used for slow peers
+FAST_REPEATS = 31  # for calls of a few milliseconds: a steadier median on a busy machine
 QUICK_REPEATS = 3
 
 
-def repeats(quick: bool) -> int:
-    """Timed runs per measurement: 5 (BENCHMARKS.md's minimum), fewer for a ``--quick`` smoke run."""
-    return QUICK_REPEATS if quick else REPEATS
+def repeats(quick: bool, fast: bool = False) -> int:
+    """Timed runs per measurement: at least 5, more for ``fast`` calls, 3 in a ``--quick`` run."""
+    if quick:
+        return QUICK_REPEATS
+    return FAST_REPEATS if fast else REPEATS
 
 
 def median_ms(fn: Callable[[], Any], runs: int = REPEATS, warmup: int = 1) -> tuple[float, Any]:
@@ -106,6 +110,12 @@ def to_m5(m1: pd.DataFrame) -> pd.DataFrame:
 def standard_m5(quick: bool) -> pd.DataFrame:
     """The standard M5 input: 74,880 bars (2,000 with ``quick``) from :func:`random_walk`."""
     return to_m5(random_walk(QUICK_M1_BARS if quick else M1_BARS))
+
+
+def real_bars(name: str) -> Path | None:
+    """``../shared/data/real/<name>`` (or under ``$MIKROBOT_SHARED_DATA``) when present, else None."""
+    path = SHARED_DATA / "real" / name
+    return path if path.is_file() else None
 
 
 def import_peer(name: str) -> ModuleType | None:

@@ -117,7 +117,10 @@ def meta(quick: bool) -> dict[str, Any]:
         "pandas": pandas.__version__,
         "machine": platform.machine(),
         "system": platform.system(),
-        "repeats": common.repeats(quick),
+        "repeats": {
+            "default": common.repeats(quick),
+            "fast_calls": common.repeats(quick, fast=True),
+        },
     }
 
 

@@ -80,6 +80,7 @@ def _column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _length(swing_length: int) -> int:
+    """``swing_length`` as an int, or ``ValueError`` unless it is an integer >= 1."""
     if isinstance(swing_length, bool) or not isinstance(swing_length, int | np.integer):
         raise ValueError(f"swing_length must be an int >= 1, got {swing_length!r}")
     if swing_length < 1:
@@ -88,6 +89,7 @@ def _length(swing_length: int) -> int:
 
 
 def _swing_columns(df: pd.DataFrame, swing_highs_lows: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """``(HighLow, Level)`` of a swing frame as float64 arrays, checked against the bars."""
     for name in ("HighLow", "Level"):
         if name not in swing_highs_lows.columns:
             raise DataError(
@@ -174,7 +176,8 @@ def known_at(
     ``KnownIndex`` (float64 bar position, NaN on rows without a BOS/CHOCH flag),
     ``LagBars`` (``KnownIndex`` minus the row: how far into the future the flag was written)
     and ``KnownTime`` (the close time of that bar, ``open time + timeframe``, in the index's
-    zone; NaT when ``df`` has no ``DatetimeIndex`` or when there is no event).
+    zone; NaT when ``df`` has no ``DatetimeIndex`` or when there is no event). The bar length
+    comes from ``df.attrs["timeframe"]`` (canonical frames) or is inferred from the index.
     """
     length = _length(swing_length)
     highlow, _ = _swing_columns(df, swing_highs_lows)
@@ -189,8 +192,10 @@ def known_at(
     times = pd.Series(pd.NaT, index=rows, dtype="datetime64[ns, UTC]")
     if isinstance(df.index, pd.DatetimeIndex) and len(df) >= 2:
         index = df.index.as_unit("ns")
+        name = df.attrs.get("timeframe")  # set on mikrobot's canonical frames
+        timeframe = Timeframe.parse(name) if name else Timeframe.infer(index.asi8)
         has = ~np.isnan(known)
-        closes = index[known[has].astype(np.int64)] + Timeframe.infer(index.asi8).timedelta64
+        closes = index[known[has].astype(np.int64)] + timeframe.timedelta64
         times = pd.Series(pd.NaT, index=rows, dtype=closes.dtype)
         times.iloc[np.flatnonzero(has)] = closes
     return pd.DataFrame(

@@ -18,7 +18,6 @@ from time import perf_counter_ns
 from types import ModuleType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +25,7 @@ if str(REPO) not in sys.path:  # time the mikrobot of this checkout, not an inst
     sys.path.insert(0, str(REPO))
 
 from mikrobot.data.frame import make_bars  # noqa: E402
+from mikrobot.data.synthetic import random_walk  # noqa: E402  (the standard input, seeded)
 
 SHARED_DATA = Path(os.environ.get("MIKROBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 M1_BARS = 374_400  # 52 weeks x 5 days x 24 h x 60 min
@@ -58,37 +58,6 @@ def median_ms(fn: Callable[[], Any], runs: int = REPEATS, warmup: int = 1) -> tu
     return statistics.median(times) / 1e6, result
 
 
-# Until mikrobot.data.synthetic lands on main, this numpy version of its definition stands in;
-# switching is one line: `from mikrobot.data.synthetic import random_walk`.
-def random_walk(n: int = M1_BARS, seed: int = 1, sigma: float = 0.00015) -> pd.DataFrame:
-    """The standard synthetic market: ``n`` weekday M1 bars of a seeded random walk from 1.10.
-
-    Each minute moves the price by a normal step of ``sigma``; a bar opens at the previous
-    close, its wicks add a half-normal of ``sigma / 2`` on each side, prices are rounded to 5
-    digits. Bars run Monday to Friday round the clock from 2024-01-01 00:00 UTC (a Monday).
-    Returns mikrobot's canonical bar frame.
-    """
-    rng = np.random.default_rng(seed)
-    close = np.round(1.10 + np.cumsum(rng.normal(0.0, sigma, n)), 5)
-    open_ = np.r_[1.10, close[:-1]]
-    wicks = np.round(np.abs(rng.normal(0.0, sigma / 2, (2, n))), 5)
-    day, minute_of_day = np.divmod(np.arange(n, dtype=np.int64), 1440)
-    week, weekday = np.divmod(day, 5)
-    start = np.datetime64("2024-01-01T00:00", "m").astype(np.int64)
-    minutes = start + (week * 7 + weekday) * 1440 + minute_of_day
-    return make_bars(
-        minutes * 60_000_000_000,
-        open_,
-        np.maximum(open_, close) + wicks[0],
-        np.minimum(open_, close) - wicks[1],
-        close,
-        rng.integers(1, 200, n),
-        symbol="SYNTH",
-        timeframe="M1",
-        source="random_walk",
-    )
-
-
 def to_m5(m1: pd.DataFrame) -> pd.DataFrame:
     """Aggregate gap-free M1 bars starting on a 5-minute boundary (whole blocks of 5) to M5."""
     if len(m1) % 5:
@@ -108,7 +77,7 @@ def to_m5(m1: pd.DataFrame) -> pd.DataFrame:
 
 
 def standard_m5(quick: bool) -> pd.DataFrame:
-    """The standard M5 input: 74,880 bars (2,000 with ``quick``) from :func:`random_walk`."""
+    """The standard M5 input: 74,880 bars (2,000 with ``quick``) from ``random_walk``."""
     return to_m5(random_walk(QUICK_M1_BARS if quick else M1_BARS))
 
 

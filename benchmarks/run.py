@@ -2,10 +2,12 @@
 
     python benchmarks/run.py [--only B1,B3] [--quick] [--json] [--out FILE]
 
-Discovers ``benchmarks/b*.py``; each exposes ``rows(quick: bool) -> list[dict]`` with the keys
+Discovers the modules ``benchmarks/b<number>_<name>.py`` and ``benchmarks/b_<name>.py``; each
+exposes ``rows(quick: bool) -> list[dict]`` with the keys
 ``id, what, mikrobot_ms, peer, peer_ms, ratio, n, notes`` (+ optional extras such as
-``output_equal`` or ``trades_equal``). ``--only B1,B3`` picks modules by their number
-(``b1_*.py``, ``b3_*.py``). ``--quick`` uses small inputs and few repeats (a CI smoke run).
+``output_equal`` or ``trades_equal``). ``--only B1,B3`` picks modules by number
+(``b1_*.py``, ``b3_*.py``) and ``--only B-stream`` by name (``b_stream.py``), any case.
+``--quick`` uses small inputs and few repeats (a CI smoke run).
 The rows are written as JSON to ``--out`` (default ``benchmarks/results/latest.json``);
 ``--json`` also prints one JSON object per row on stdout (the table then goes to stderr).
 Exits 1 when a benchmark fails or a row reports unequal output (an ``*_equal`` key False).
@@ -33,13 +35,22 @@ REQUIRED = ("id", "what", "mikrobot_ms", "peer", "peer_ms", "ratio", "n", "notes
 DEFAULT_OUT = HERE / "results" / "latest.json"
 
 
+def _key(text: str) -> str:
+    """``B1``, ``b1`` -> ``B1``; ``B-stream``, ``b_stream`` -> ``BSTREAM``."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
+
+
 def discover(only: set[str] | None) -> list[str]:
-    """Module names ``b<number>_*`` in this folder, in numeric order, filtered by ``only``."""
+    """Benchmark module names in this folder, numbered ones first, filtered by ``only``."""
     found = []
     for path in HERE.glob("b*.py"):
-        match = re.fullmatch(r"b(\d+)_\w+", path.stem)
-        if match and (only is None or f"B{match.group(1)}" in only):
-            found.append((int(match.group(1)), path.stem))
+        match = re.fullmatch(r"b(\d*)_\w+", path.stem)
+        if not match:
+            continue
+        number = match.group(1)
+        keys = {_key(f"b{number}"), _key(path.stem)} if number else {_key(path.stem)}
+        if only is None or keys & {_key(o) for o in only}:
+            found.append((int(number) if number else 10**6, path.stem))
     return [name for _, name in sorted(found)]
 
 
@@ -51,7 +62,7 @@ def run_module(name: str, quick: bool) -> list[dict[str, Any]]:
         traceback.print_exc(file=sys.stderr)
         return [
             {
-                "id": name.split("_")[0].upper(),
+                "id": name,
                 "what": name,
                 "mikrobot_ms": None,
                 "peer": None,
@@ -131,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object per row")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file of the rows")
     args = parser.parse_args(argv)
-    only = None if not args.only else {s.strip().upper() for s in args.only.split(",")}
+    only = None if not args.only else {s.strip() for s in args.only.split(",") if s.strip()}
     names = discover(only)
     if not names:
         parser.error(f"no benchmark matches --only {args.only}")

@@ -17,18 +17,18 @@ import sys
 import pandas as pd
 from common import import_peer, real_bars, standard_m5
 
+from mikrobot.data.loaders import load_bars
 from mikrobot.structure import smc as compat
 
 CASES = [(length, close_break) for length in (5, 10) for close_break in (True, False)]
 
 
 def inputs(quick: bool) -> dict[str, pd.DataFrame]:
-    """The frames to compare on: real M15 (as smc users load it) and the standard M5."""
+    """The frames to compare on: the real M15 bars (when present) and the standard M5."""
     frames = {}
     path = real_bars("eurusd_m15_2022.csv")
     if path is not None:
-        df = pd.read_csv(path)
-        df.columns = [c.lower() for c in df.columns]
+        df = load_bars(path)
         frames["EURUSD M15 (real)"] = df.iloc[:3_000] if quick else df
     frames["random walk M5"] = standard_m5(quick)
     return frames

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mikrobot.core.errors import DataError
-from mikrobot.data.frame import make_bars
+from mikrobot.data.loaders import load_bars
 from mikrobot.structure import smc as compat
 
 FLAGS = ["BOS", "CHOCH", "Level", "BrokenIndex"]
@@ -37,11 +36,9 @@ def pkg():
     return module.smc
 
 
-def read_m15(path: Path) -> pd.DataFrame:
-    """The real EURUSD M15 file as the package's users load it: lowercase columns, RangeIndex."""
-    df = pd.read_csv(path)
-    df.columns = [c.lower() for c in df.columns]
-    return df
+def plain(bars: pd.DataFrame) -> pd.DataFrame:
+    """Bars as the package's users often hold them: capitalised columns and a RangeIndex."""
+    return bars[["open", "high", "low", "close"]].rename(columns=str.title).reset_index(drop=True)
 
 
 def assert_same(pkg, df: pd.DataFrame, length: int, close_break: bool, ours_df=None):
@@ -74,7 +71,7 @@ def counts(swings: pd.DataFrame, breaks: pd.DataFrame) -> dict[str, int]:
 @pytest.mark.parametrize("length", [5, 10])
 @pytest.mark.parametrize("close_break", [True, False])
 def test_real_m15_output_is_identical(pkg, real_m15_path, length, close_break):
-    df = read_m15(real_m15_path)
+    df = load_bars(real_m15_path)  # the canonical frame: UTC DatetimeIndex, lowercase columns
     swings, breaks = assert_same(pkg, df, length, close_break)
     c = counts(swings, breaks)
     # the comparison covers what matters: many swings and events, the erase quirk, and breaks
@@ -88,13 +85,9 @@ def test_real_m15_output_is_identical(pkg, real_m15_path, length, close_break):
 
 
 @pytest.mark.realdata
-def test_canonical_frame_gives_the_same_rows_and_known_times(pkg, real_m15_path):
-    df = read_m15(real_m15_path)
-    time = pd.to_datetime(df["date"], format="%Y.%m.%d %H:%M:%S")
-    bars = make_bars(
-        pd.DatetimeIndex(time), df["open"], df["high"], df["low"], df["close"], df["tickvol"]
-    )
-    swings, breaks = assert_same(pkg, df, 5, True, ours_df=bars)
+def test_any_index_and_column_case_give_the_same_rows_and_known_times(pkg, real_m15_path):
+    bars = load_bars(real_m15_path)
+    swings, breaks = assert_same(pkg, plain(bars), 5, True, ours_df=bars)
     known = compat.known_at(bars, swings, breaks, 5)
     has = known["KnownIndex"].notna()
     assert has.sum() == (breaks["BOS"].notna() | breaks["CHOCH"].notna()).sum()

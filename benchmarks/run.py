@@ -113,6 +113,11 @@ def print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
             out.write(f"{r['id']}: {r['notes']}\n")
 
 
+def _plain(value: Any) -> Any:
+    """JSON fallback for numpy scalars and anything else a row may carry."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
 def meta(quick: bool) -> dict[str, Any]:
     """Where and with what the figures were measured."""
     import numba
@@ -150,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, sys.stderr if args.json else sys.stdout)
     if args.json:
         for row in rows:
-            print(json.dumps(row))
+            print(json.dumps(row, default=_plain))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"meta": meta(args.quick), "rows": rows}, indent=2) + "\n")
+    report = {"meta": meta(args.quick), "rows": rows}
+    args.out.write_text(json.dumps(report, indent=2, default=_plain) + "\n")
     bad = [
         r["id"]
         for r in rows

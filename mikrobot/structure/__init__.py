@@ -1,1 +1,0 @@
-"""Market structure: swings, breaks of structure (BOS/CHoCH) and M1 retests (SPEC §1-§3)."""

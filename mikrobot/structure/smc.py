@@ -71,6 +71,8 @@ def _series(df: pd.DataFrame, name: str) -> pd.Series:
 
 def _floats(series: pd.Series) -> np.ndarray:
     """``series`` as a contiguous float64 array (missing values as NaN) for the kernels."""
+    if series.dtype == np.float64:  # numpy-backed floats: a view, NaN already NaN
+        return np.ascontiguousarray(series.to_numpy())
     return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
 
 

@@ -24,7 +24,7 @@ PEER_SWING_LENGTH = 5
 def rows(quick: bool) -> list[dict]:
     """Two rows (SPEC defaults, and left = right = 5), the peer timed once on the same bars."""
     m5 = standard_m5(quick)
-    runs = repeats(quick)
+    runs = repeats(quick, fast=True)
     spec = DEFAULT_SPECS["EURUSD"]
     bars = bar_arrays(m5, Timeframe.M5, "m5")
     smc_module = import_peer("smartmoneyconcepts")

@@ -214,14 +214,6 @@ def setups(
     return frame
 
 
-def spread_prices(m1: BarArrays, th: Thresholds) -> np.ndarray:
-    """Spread per M1 bar in price (``spread`` column in points x point); empty without the
-    column, where the kernel uses the symbol's typical spread."""
-    if m1.spread is None:
-        return np.zeros(0)
-    return m1.spread * th.point
-
-
 def setup_arrays(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Thresholds) -> dict:
     """Kernel output of the retest scan and the confidence, per break (all statuses)."""
     known = m5.time[s.break_index] + codes.M5_NS
@@ -235,7 +227,8 @@ def setup_arrays(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshold
             m1.high,
             m1.low,
             m1.close,
-            spread_prices(m1, th),
+            np.zeros(0) if m1.spread is None else m1.spread,
+            th.point,
             th.typical_spread,
             th.window_ns,
             th.tolerance,

@@ -124,6 +124,11 @@ class StructureStream:
     ) -> list[Event]:
         """Process one closed M1 bar (open time ``time_ns``; ``spread`` in points or None for
         the symbol's typical spread) and return the events known at its close, in order."""
+        if not math.isfinite(open + high + low + close) or (spread is not None and not spread >= 0):
+            raise ValueError(
+                f"M1 bar at {time_ns} has a price that is not a finite number or a negative "
+                f"spread ({open}, {high}, {low}, {close}, spread {spread}): repair or skip it"
+            )
         last = self.last_m1
         if last is not None and time_ns < last + _M1:
             raise ValueError(
@@ -181,6 +186,8 @@ class StructureStream:
                 f"{self.last_m1}: feed each M5 bar before the M1 bars that open at or after "
                 "its close"
             )
+        if not math.isfinite(high + low + close):
+            raise ValueError(f"M5 bar at {time_ns} has a price that is not a finite number")
         del open
         out: list[Event] = []
         self._close_m5(time_ns, math.nan, high, low, close, out)

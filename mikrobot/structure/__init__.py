@@ -6,6 +6,7 @@ bar-by-bar :class:`StructureStream` for the live runtime, and ``reference`` (the
 
 from mikrobot.structure.api import breaks, setups, structure, swings, to_signals
 from mikrobot.structure.params import ConfidenceWeights, StructureParams
+from mikrobot.structure.plot import plot
 from mikrobot.structure.stream import StructureStream
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "StructureParams",
     "StructureStream",
     "breaks",
+    "plot",
     "setups",
     "structure",
     "swings",

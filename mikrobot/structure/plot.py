@@ -99,9 +99,10 @@ def plot(
         spec: a SymbolSpec or a symbol name; default the frames' ``attrs['symbol']``. Used for
             the computations above and for price digits and pips in the hover text.
         start, end: the time window (anything ``pd.Timestamp`` reads; naive times are UTC).
-            When both are None, the window holds the last ``last_days`` days' worth of candles
-            (``last_days * 288`` M5 or ``* 1440`` M1 bars, so closed hours do not count;
-            default 3 days of M5 candles, 1 day of M1 candles; ``math.inf`` shows all).
+            Without ``start``, the window holds the last ``last_days`` days' worth of candles
+            up to ``end`` (or the data's end): ``last_days * 288`` M5 or ``* 1440`` M1 bars, so
+            closed hours do not count; default 3 days of M5 candles, 1 day of M1 candles;
+            ``math.inf`` shows everything.
         title: the figure title; default names the symbol, the candles and the window.
         candles: ``"M5"`` (default) or ``"M1"`` candles (for a zoomed window).
         setup_minutes: length of the entry/stop/target segments and risk/reward zones drawn
@@ -307,18 +308,17 @@ def _utc(value: Any, name: str) -> pd.Timestamp:
 def _window(
     index: pd.DatetimeIndex, start: Any, end: Any, days: float, bars_per_day: float
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """``[start, end]`` in UTC; by default the last ``days`` days' worth of bars."""
+    """``[start, end]`` in UTC; without ``start``, the last ``days`` days' worth of bars."""
     if len(index) == 0:
         raise ValueError("no bars to draw: the candle frame is empty")
-    first = index[0].tz_convert("UTC")
-    last = index[-1].tz_convert("UTC")
-    w1 = last if end is None else _utc(end, "end")
+    w1 = index[-1].tz_convert("UTC") if end is None else _utc(end, "end")
     if start is not None:
         w0 = _utc(start, "start")
-    elif end is None and days > 0 and 0 < bars_per_day * days < len(index):
-        w0 = index[len(index) - math.ceil(bars_per_day * days)].tz_convert("UTC")
     else:
-        w0 = first
+        upto = int(index.searchsorted(w1, side="right"))  # bars opening at or before w1
+        want = bars_per_day * days
+        w0 = index[upto - math.ceil(want)] if 0 < want < upto else index[0]
+        w0 = w0.tz_convert("UTC")
     if w1 < w0:
         raise ValueError(f"end {w1} is before start {w0}: swap them")
     return w0, w1

@@ -337,3 +337,11 @@ def test_import_structure_does_not_load_plotly():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip() == "False"
+
+
+def test_end_alone_shows_the_last_days_before_it(frames):
+    m1, m5, swings, breaks, setups = frames
+    end = m5.index[500]
+    figure = ms.plot(m1, m5, setups, swings=swings, breaks=breaks, end=end, last_days=0.5)
+    x = np.asarray(trace(figure, "M5 bars").x, "datetime64[ns]")
+    np.testing.assert_array_equal(x, naive(m5.index[501 - 144 : 501]))

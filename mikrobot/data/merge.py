@@ -60,7 +60,8 @@ def merge_columns(existing: BarColumns, incoming: BarColumns) -> tuple[BarColumn
     may be in any order and may repeat times (its later rows win over its earlier ones, all of
     them win over ``existing``). Both must have the same column names. Returns the merged
     columns, sorted and unique by time, and the statistics: a *conflict* is a dropped row whose
-    values differ from the row that replaced it (NaN equals NaN).
+    values differ from the row that finally holds its time (NaN equals NaN). The returned
+    arrays may be the input arrays themselves (never modified): copy before writing to them.
     """
     if existing.keys() != incoming.keys():
         raise ValueError(f"cannot merge columns {sorted(incoming)} into columns {sorted(existing)}")
@@ -70,7 +71,11 @@ def merge_columns(existing: BarColumns, incoming: BarColumns) -> tuple[BarColumn
     increasing = n_new < 2 or bool(np.all(new_times[1:] > new_times[:-1]))
     if not increasing:
         return _merge_by_sort(existing, incoming)
-    if n_new == 0 or n_old == 0 or new_times[0] > old_times[-1]:
+    if n_new == 0:
+        return existing, MergeStats(n_old, n_old, 0, 0, 0)
+    if n_old == 0:
+        return dict(incoming), MergeStats(0, n_new, n_new, 0, 0)
+    if new_times[0] > old_times[-1]:
         # Strictly increasing rows that all come after the existing ones: a concatenation.
         merged = {name: np.concatenate([existing[name], incoming[name]]) for name in existing}
         return merged, MergeStats(n_old, n_old + n_new, n_new, 0, 0)

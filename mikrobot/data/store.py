@@ -341,7 +341,7 @@ class BarStore:
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 raise DataError(
-                    f"bar at {index[pos]} has {col}={columns[col][pos]!r}; drop or repair "
+                    f"bar at {index[pos]} has {col}={float(columns[col][pos])}; drop or repair "
                     "the row before importing",
                     path=path,
                     field=col,

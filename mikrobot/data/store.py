@@ -104,7 +104,7 @@ class ImportResult:
         text = (
             f"{source}{self.symbol} {self.timeframe} {self.rows_in:,} rows, "
             f"{self.added:,} added, {self.duplicates:,} duplicates "
-            f"({self.conflicts:,} conflicting, replaced), years {years}"
+            f"({self.conflicts:,} conflicting, new values kept), years {years}"
         )
         gaps = gap_count(self.report)
         if gaps is not None:
@@ -678,8 +678,6 @@ class BarStore:
         ``spec`` defaults to the symbol's default spec. Raises :class:`DataError` when nothing
         is stored for the symbol (and timeframe).
         """
-        from mikrobot.data.validate import validate
-
         name = self.canonical_symbol(symbol)
         spec = spec if spec is not None else DEFAULT_SPECS.get(name)
         if timeframe is not None:
@@ -691,7 +689,11 @@ class BarStore:
                     self._missing_message(self._dataset(name, Timeframe.M1)).replace(" M1", ""),
                     path=str(self.root / name),
                 )
-        return {tf: validate(self.read(name, tf), spec=spec, strict=strict) for tf in tfs}
+        frames = {tf: self.read(name, tf) for tf in tfs}  # DataError when one is missing
+
+        from mikrobot.data.validate import validate
+
+        return {tf: validate(frame, spec=spec, strict=strict) for tf, frame in frames.items()}
 
     def delete(self, symbol: str, timeframe: Timeframe | str | int) -> bool:
         """Remove a dataset; returns False when it did not exist."""

@@ -31,7 +31,6 @@ import json
 import os
 import re
 import shutil
-import time as _time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,7 +89,6 @@ class ImportResult:
     path: str | None = None
     report: ValidationReport | None = None
     notes: tuple[str, ...] = ()
-    seconds: float = 0.0
 
     @property
     def added(self) -> int:
@@ -126,7 +124,6 @@ class ImportResult:
             "years": list(self.years),
             "version": self.version,
             "notes": list(self.notes),
-            "seconds": self.seconds,
             "report": None if self.report is None else self.report.to_dict(),
         }
 
@@ -432,9 +429,8 @@ class BarStore:
         year_rows = {y: int(meta["rows"]) for y, meta in year_meta.items()}
         loaded: dict[int, BarColumns] = {}
         changed: set[int] = set()
-        pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...], float]] = []
+        pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...]]] = []
         for i in members:
-            started = _time.perf_counter()
             batch = batches[i]
             incoming = {n: batch.columns[n] for n in names}
             rows_before = sum(year_rows.values())
@@ -462,12 +458,12 @@ class BarStore:
                 "duplicates": dup,
                 "conflicts": conflicts,
             }
-            pending.append((batch, counts, tuple(sorted(by_year)), started))
+            pending.append((batch, counts, tuple(sorted(by_year))))
         version = vdir.current()
         if changed:
             version = self._publish(vdir, manifest, names, pending, loaded, changed, year_meta)
         results = []
-        for batch, counts, years, started in pending:
+        for batch, counts, years in pending:
             results.append(
                 ImportResult(
                     symbol=batch.symbol,
@@ -477,7 +473,6 @@ class BarStore:
                     path=batch.path,
                     report=batch.report,
                     notes=tuple(batch.notes),
-                    seconds=_time.perf_counter() - started,
                     **counts,
                 )
             )
@@ -488,7 +483,7 @@ class BarStore:
         vdir: VersionedDir,
         manifest: dict[str, Any] | None,
         names: tuple[str, ...],
-        pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...], float]],
+        pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...]]],
         loaded: dict[int, BarColumns],
         changed: set[int],
         year_meta: dict[int, dict[str, Any]],
@@ -771,14 +766,14 @@ def _next_manifest(
     symbol: str,
     tf: Timeframe,
     names: tuple[str, ...],
-    pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...], float]],
+    pending: builtins.list[tuple[_Batch, dict[str, int], tuple[int, ...]]],
 ) -> dict[str, Any]:
     old = manifest or {}
     source_tz = builtins.list(old.get("source_tz", []))
     source = builtins.list(old.get("source", []))
     history = builtins.list(old.get("history", []))
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    for batch, counts, _, _ in pending:
+    for batch, counts, _ in pending:
         if batch.source_tz and batch.source_tz not in source_tz:
             source_tz.append(batch.source_tz)
         if batch.source and batch.source not in source:

@@ -491,3 +491,32 @@ def test_writers_serialise_on_the_lock(tmp_path):
         snapshots.file_lock(root / ".lock", timeout=0.1),
     ):
         pass
+
+
+_WRITER = """
+import sys
+import numpy as np
+import pandas as pd
+from mikrobot.data.frame import make_bars
+from mikrobot.data.store import BarStore
+
+root, day = sys.argv[1], sys.argv[2]
+store = BarStore(root, durable=False)
+for k in range(6):
+    times = pd.date_range(f"{day} {k:02d}:00", periods=60, freq="1min", tz="UTC")
+    store.append(make_bars(times, *np.full((4, 60), 1.1), symbol="EURUSD"))
+"""
+
+
+def test_concurrent_writer_processes_lose_no_rows(tmp_path):
+    import subprocess
+    import sys
+
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), day])
+        for day in ("2022-03-01", "2022-03-02")
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    frame = BarStore(tmp_path).read("EURUSD", "M1")
+    assert len(frame) == 2 * 6 * 60
+    assert frame.index.is_monotonic_increasing

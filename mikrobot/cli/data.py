@@ -20,6 +20,7 @@ status 1 when a report has errors.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -133,7 +134,7 @@ def import_(
         for note in result.notes:
             typer.echo(f"  note: {note}")
         if result.report is not None and not result.report.ok:
-            typer.echo(f"  validation: {result.report.summary()}")
+            typer.echo(textwrap.indent(f"validation: {result.report.summary()}", "  "))
     typer.echo(f"store: {bars.root}")
 
 

@@ -283,11 +283,14 @@ class BarStore:
                 path = str(raw)
                 bar.set_postfix_str(Path(path).name)
                 frame = load_bars(path, symbol=name, timeframe=timeframe, tz=tz, format=format)
-                report = validate(frame, spec=spec, strict=strict)
+                report = validate(frame, spec=spec)
                 if strict and not report.ok:
+                    errors = "; ".join(f.message for f in report.errors[:5])
+                    more = len(report.errors) - 5
                     raise DataError(
-                        f"validation failed in strict mode: {report.summary()}; fix the file "
-                        "or import without --strict",
+                        f"{len(report.errors)} validation error(s) in strict mode: {errors}"
+                        + (f" (and {more} more)" if more > 0 else "")
+                        + "; fix the file, or import without strict to store it as it is",
                         path=path,
                     )
                 batch = self._prepare(frame, symbol=name, timeframe=timeframe, path=path)

@@ -165,7 +165,7 @@ def test_import_bad_file_exits_2_naming_file_line_field_and_leaves_store_untouch
     message = result.stderr
     assert "bad.csv" in message
     assert "line 4" in message
-    assert "close" in message
+    assert "close" in message.lower()
     assert tree(store) == before  # not even the good file before it was imported
 
 
@@ -180,14 +180,38 @@ def test_import_reports_rows_added_duplicates_and_reimport_adds_nothing(tmp_path
     assert lines[0].startswith("a.csv: EURUSD M1 40 rows, 40 added, 0 duplicates")
     assert lines[1].startswith("b.csv: EURUSD M1 40 rows, 30 added, 10 duplicates")
     assert "dataset now 70 rows" in lines[1]
-    again = run("data", "import", str(a), *args)
+    again = run("data", "import", str(b), *args)
     assert again.exit_code == 0
     assert "0 added, 40 duplicates (0 conflicting" in again.output
+    # a's bars 00:30-00:39 differ from b's (tick volumes 40-49 against 10-19): a wins now.
+    first_again = run("data", "import", str(a), *args)
+    assert "0 added, 40 duplicates (10 conflicting" in first_again.output
     frame = BarStore(store).read("EURUSD", "M1")
     assert len(frame) == 70
     assert frame.index[0] == pd.Timestamp("2024-03-03 22:00", tz="UTC")  # 00:00 at UTC+2
     assert frame.attrs["source_tz"] == "Etc/GMT-2"
     assert frame["spread"].tolist()[:8] == [0, 1, 2, 3, 4, 5, 6, 0]
+    assert frame["tick_volume"].tolist()[28:42] == [*range(38, 50), 20, 21]
+
+
+def test_strict_refuses_a_file_with_validation_errors(tmp_path):
+    store = tmp_path / "store"
+    path = mt5_file(tmp_path / "ohlc.csv", "2024-03-04 00:00", 10)
+    lines = path.read_text().splitlines(keepends=True)
+    fields = lines[5].split("\t")  # bar 4, 00:04 file time
+    fields[3] = "1.00000"  # <HIGH> below <LOW>, <OPEN> and <CLOSE>: an OHLC error
+    lines[5] = "\t".join(fields)
+    path.write_text("".join(lines))
+    args = ("--symbol", "EURUSD", "--tz", "UTC", "--store", str(store))
+    strict = run("data", "import", str(path), "--strict", *args)
+    assert strict.exit_code == 2
+    assert "ohlc.csv" in strict.stderr
+    assert "2024-03-04 00:04" in strict.stderr
+    assert tree(store) == {}
+    lenient = run("data", "import", str(path), *args)
+    assert lenient.exit_code == 0
+    assert "validation:" in lenient.output
+    assert len(BarStore(store).read("EURUSD", "M1")) == 10
 
 
 def test_import_json_output(tmp_path):

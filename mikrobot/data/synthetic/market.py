@@ -1,0 +1,292 @@
+"""``market()``: a seeded synthetic M1 market for one symbol, optionally with planted episodes."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mikrobot.core.errors import ConfigError
+from mikrobot.core.instruments import SymbolRegistry
+from mikrobot.core.symbol import SymbolSpec
+from mikrobot.data.frame import make_bars
+from mikrobot.data.synthetic.calendar import open_minutes, rollover_mask, session_codes
+from mikrobot.data.synthetic.episodes import Draws, Script, build_script
+from mikrobot.data.synthetic.nb import market_path_nb
+from mikrobot.data.synthetic.params import (
+    EpisodeParams,
+    MarketParams,
+    resolve_episode_params,
+    resolve_params,
+)
+from mikrobot.data.synthetic.planting import TimeLike, episode_table, place_at, place_random
+
+_EXPECTED_RANGE = math.sqrt(8.0 / math.pi)  # mean range of a unit Brownian motion over [0, 1]
+
+
+@dataclass(frozen=True, eq=False)
+class SyntheticMarket:
+    """What :func:`market` returns.
+
+    ``bars``: canonical M1 frame (``spread`` in points, ``attrs`` symbol/``"M1"``/``"synthetic"``);
+    ``episodes``: one row per planted BOS + retest setup (columns in :data:`EPISODE_COLUMNS`);
+    ``regime``: int8 per bar (0 range, +1 trend up, -1 trend down, 2 inside a planted window);
+    ``spec``, ``params``, ``episode_params`` and ``seed``: what produced them.
+    """
+
+    bars: pd.DataFrame
+    episodes: pd.DataFrame
+    regime: pd.Series
+    spec: SymbolSpec
+    params: MarketParams
+    episode_params: EpisodeParams
+    seed: int
+
+
+def _utc(when: TimeLike, name: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(when)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}={when!r} is not a time: give e.g. '2024-03-04 08:00'") from exc
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _span(start: TimeLike, days: float | None, end: TimeLike | None) -> tuple[int, int]:
+    first = _utc(start, "start")
+    if (days is None) == (end is None):
+        raise ConfigError("give exactly one of days= or end= to market()")
+    if days is not None:
+        if not days > 0:
+            raise ConfigError(f"days must be > 0, got {days!r}")
+        last = first + pd.Timedelta(days=days)
+    else:
+        last = _utc(end, "end")  # type: ignore[arg-type]
+        if last <= first:
+            raise ConfigError(f"end {last} must be after start {first}")
+    return first.value, last.value
+
+
+def _resolve_spec(symbol: str | SymbolSpec, registry: SymbolRegistry | None) -> SymbolSpec:
+    if isinstance(symbol, SymbolSpec):
+        return symbol
+    return (registry if registry is not None else SymbolRegistry())[symbol]
+
+
+def market(
+    symbol: str | SymbolSpec,
+    start: TimeLike,
+    *,
+    days: float | None = None,
+    end: TimeLike | None = None,
+    seed: int = 0,
+    params: MarketParams | Mapping[str, Any] | None = None,
+    episodes: int | Sequence[TimeLike] = 0,
+    episode_params: EpisodeParams | Mapping[str, Any] | None = None,
+    registry: SymbolRegistry | None = None,
+) -> SyntheticMarket:
+    """Seeded synthetic M1 bars for ``symbol`` from ``start`` for ``days`` (or until ``end``).
+
+    ``symbol`` is a name resolved through ``registry`` (default :class:`SymbolRegistry`) or a
+    :class:`SymbolSpec`. Times are UTC (a naive time is taken as UTC). Bars exist for every
+    minute of ``[start, end)`` on which ``mikrobot.core.sessions.market_closed`` is False for
+    the symbol's asset class, and for no other. ``params`` is a :class:`MarketParams` or a
+    mapping of fields overriding :func:`default_params` (see :class:`MarketParams` for the
+    model). The same arguments give the same frame in every run and process.
+
+    ``episodes``: a number of BOS + retest setups to plant, spread evenly over the span inside
+    London/New York hours, or a list of window start times (open minutes on a 5-minute
+    boundary, each window about two hours of open market). Each window is scripted (see
+    :mod:`mikrobot.data.synthetic.episodes`) so that a SPEC-exact engine with
+    ``episode_params`` (SPEC defaults) finds that setup at exactly the times and prices in
+    :attr:`SyntheticMarket.episodes`; the random bars around it do not matter. Planting does
+    not change the random draws of the bars around the windows (the walk resumes from each
+    window's last close). Whether a break is a BOS or a CHoCH depends on the history before it
+    and is not part of the table.
+    """
+    spec = _resolve_spec(symbol, registry)
+    p = resolve_params(spec, params)
+    ep = resolve_episode_params(episode_params)
+    start_ns, end_ns = _span(start, days, end)
+    ts, closed_before = open_minutes(start_ns, end_ns, spec.asset_class)
+    n = ts.size
+    codes = session_codes(ts)
+    roll = rollover_mask(ts, closed_before, p.rollover_minutes, p.reopen_minutes)
+
+    market_seq, episode_seq = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(market_seq)
+    ep_rng = np.random.default_rng(episode_seq)
+
+    scripts, starts = _plant(spec, ep, episodes, ts, closed_before, codes, p, ep_rng)
+
+    sess_mult = np.asarray(p.session_vol)[codes]
+    sess_mult[roll] *= p.rollover_vol
+    sigma0 = p.vol / p.price
+    gap_sd = np.zeros(n)
+    reopen = closed_before > 0
+    gap_sd[reopen] = p.gap_vol * sigma0 * np.sqrt(closed_before[reopen] / 60.0)
+
+    h0 = p.vol_of_vol * float(rng.standard_normal())
+    z = rng.standard_normal((4, n))
+    u = rng.random(n)
+    e = rng.standard_exponential((2, n))
+    z_gap = np.zeros(n)
+    z_gap[reopen] = rng.standard_normal(int(reopen.sum()))
+
+    if scripts:
+        ep_start = starts
+        ep_len = np.array([s.length for s in scripts], dtype=np.int64)
+        ep_first = np.concatenate([[0], np.cumsum(ep_len)[:-1]]).astype(np.int64)
+        s_cols = [
+            np.concatenate([getattr(s, f) for s in scripts])
+            for f in ("open", "high", "low", "close")
+        ]
+    else:
+        ep_start = ep_len = ep_first = np.zeros(0, dtype=np.int64)
+        s_cols = [np.zeros(0, dtype=np.int64)] * 4
+    phi = p.vol_persistence
+    tick = spec.tick_size
+    o, hi, lo, c, sigma, regime = market_path_nb(
+        math.log(p.price),
+        sigma0,
+        sess_mult,
+        gap_sd,
+        z[0],
+        z[1],
+        z_gap,
+        u,
+        e[0],
+        e[1],
+        h0,
+        phi,
+        p.vol_of_vol * math.sqrt(1.0 - phi * phi),
+        p.vol_of_vol**2,
+        p.trend_drift,
+        p.mean_reversion,
+        1.0 / p.trend_minutes,
+        1.0 / p.range_minutes,
+        tick,
+        ep_start,
+        ep_len,
+        ep_first,
+        *s_cols,
+    )
+
+    prices = {
+        name: ticks_to_price(arr, spec)
+        for name, arr in zip(("open", "high", "low", "close"), (o, hi, lo, c), strict=True)
+    }
+    state = sigma / (sigma0 * sess_mult)
+    spread = _spread(p, spec, codes, roll, state, z[2])
+    price_sd = sigma * prices["close"]
+    ratio = (hi - lo) * tick / (_EXPECTED_RANGE * price_sd)
+    volume = (
+        p.volume
+        * (sigma / sigma0)
+        * (0.4 + 0.6 * ratio)
+        * np.exp(p.volume_noise * z[3] - 0.5 * p.volume_noise**2)
+    )
+    volume[roll] *= p.rollover_volume
+    tick_volume = np.maximum(np.rint(volume), 1).astype(np.int64)
+    for script, s in zip(scripts, starts, strict=True):
+        spread[s : s + script.length] = script.spread
+
+    bars = make_bars(
+        ts,
+        prices["open"],
+        prices["high"],
+        prices["low"],
+        prices["close"],
+        tick_volume,
+        spread,
+        symbol=spec.name,
+        timeframe="M1",
+        source="synthetic",
+    )
+    table = episode_table(scripts, starts, ts, prices, spread, spec, ep)
+    return SyntheticMarket(
+        bars=bars,
+        episodes=table,
+        regime=pd.Series(regime, index=bars.index, name="regime"),
+        spec=spec,
+        params=p,
+        episode_params=ep,
+        seed=seed,
+    )
+
+
+def ticks_to_price(ticks: np.ndarray, spec: SymbolSpec) -> np.ndarray:
+    """Prices of integer tick counts, rounded to ``spec.digits`` (the float a quote shows).
+
+    When the tick is a whole number of ``10**-digits`` units, ``ticks * units / 10**digits`` is
+    one exact integer product and one correctly rounded division: the same float as
+    ``round(price, digits)``, faster.
+    """
+    scale = 10.0**spec.digits
+    units = spec.tick_size * scale
+    if abs(units - round(units)) < 1e-9 and abs(ticks).max(initial=0) * round(units) < 2**53:
+        return (ticks * round(units)) / scale
+    return np.round(ticks * spec.tick_size, spec.digits)
+
+
+def _spread(
+    p: MarketParams,
+    spec: SymbolSpec,
+    codes: np.ndarray,
+    roll: np.ndarray,
+    state: np.ndarray,
+    z: np.ndarray,
+) -> np.ndarray:
+    base = spec.typical_spread if p.spread is None else p.spread
+    if base <= 0:
+        return np.zeros(codes.size, dtype=np.int64)
+    raw = base * np.asarray(p.session_spread)[codes] * state**p.spread_vol_elasticity
+    raw *= np.exp(p.spread_noise * z - 0.5 * p.spread_noise**2)
+    raw[roll] *= p.rollover_spread
+    return np.maximum(np.rint(raw), 1).astype(np.int64)
+
+
+def _plant(
+    spec: SymbolSpec,
+    ep: EpisodeParams,
+    episodes: int | Sequence[TimeLike],
+    ts: np.ndarray,
+    closed_before: np.ndarray,
+    codes: np.ndarray,
+    p: MarketParams,
+    rng: np.random.Generator,
+) -> tuple[list[Script], np.ndarray]:
+    if isinstance(episodes, int | np.integer) and not isinstance(episodes, bool):
+        count = int(episodes)
+        if count < 0:
+            raise ConfigError(f"episodes must be >= 0 or a list of times, got {count}")
+        times: Sequence[TimeLike] | None = None
+    elif isinstance(episodes, str | datetime | pd.Timestamp):
+        raise ConfigError(
+            "episodes takes a number or a list of times; wrap a single time in a list"
+        )
+    else:
+        times = sorted(episodes, key=lambda when: _utc(when, "episodes").value)
+        count = len(times)
+    typical = spec.typical_spread if p.spread is None else p.spread
+    scripts = []
+    rnd = Draws(rng)
+    for _ in range(count):
+        if ep.direction == "mix":
+            direction = 1 if rnd.random() < 0.5 else -1
+        else:
+            direction = 1 if ep.direction == "long" else -1
+        outcome = (
+            ep.outcome if ep.outcome != "mix" else ("target" if rnd.random() < 0.5 else "stop")
+        )
+        scripts.append(build_script(spec, ep, direction, outcome, typical, rnd))
+    lengths = [s.length for s in scripts]
+    if times is None:
+        starts = place_random(ts, closed_before, codes, lengths, ep.spacing_minutes, rng)
+    else:
+        starts = place_at(ts, closed_before, times, lengths)
+    return scripts, starts

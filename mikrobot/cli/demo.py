@@ -10,9 +10,9 @@ DEFAULT_SYMBOLS = ("EURUSD", "XAUUSD")
 
 
 def demo(
-    symbols: Annotated[
-        str, typer.Option(help="comma-separated symbols to generate")
-    ] = ",".join(DEFAULT_SYMBOLS),
+    symbols: Annotated[str, typer.Option(help="comma-separated symbols to generate")] = ",".join(
+        DEFAULT_SYMBOLS
+    ),
     start: Annotated[str, typer.Option(help="first day (UTC), YYYY-MM-DD")] = "2024-03-04",
     days: Annotated[int, typer.Option(min=1, max=366, help="calendar days to generate")] = 7,
     seed: Annotated[int, typer.Option(help="random seed (same seed, same market)")] = 7,

@@ -248,7 +248,7 @@ def check(
             )
         )
     else:
-        for tf, report in reports.items():
-            typer.echo(f"{name} {tf}: {report.summary()}")
+        for report in reports.values():
+            typer.echo(report.summary())
     if not all(report.ok for report in reports.values()):
         raise typer.Exit(1)

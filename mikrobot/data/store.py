@@ -96,7 +96,8 @@ class ImportResult:
         return self.rows_after - self.rows_before
 
     def summary(self) -> str:
-        """One line: source, dataset, rows read, added, duplicates, conflicts and gaps."""
+        """One line: source, dataset, rows read, added, duplicates, conflicts and the gaps in
+        trading hours the validation found (closed-market gaps are not counted)."""
         source = f"{Path(self.path).name}: " if self.path else ""
         years = ",".join(str(y) for y in self.years) or "-"
         text = (
@@ -104,9 +105,12 @@ class ImportResult:
             f"{self.added:,} added, {self.duplicates:,} duplicates "
             f"({self.conflicts:,} conflicting, new values kept), years {years}"
         )
-        gaps = gap_count(self.report)
-        if gaps is not None:
-            text += f", {gaps:,} gaps"
+        if self.report is not None:
+            from mikrobot.data.gaps import IN_SESSION
+
+            gaps = self.report.of_kind("gap", IN_SESSION)
+            missing = sum(g.count for g in gaps)
+            text += f", {len(gaps):,} gaps in trading hours ({missing:,} bars missing)"
         return text + f"; dataset now {self.rows_after:,} rows"
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,23 +130,6 @@ class ImportResult:
             "notes": list(self.notes),
             "report": None if self.report is None else self.report.to_dict(),
         }
-
-
-def gap_count(report: Any) -> int | None:
-    """The number of gaps a validation report found, when it says (None otherwise)."""
-    if report is None:
-        return None
-    for name in ("gap_count", "n_gaps"):
-        value = getattr(report, name, None)
-        if isinstance(value, int):
-            return value
-    gaps = getattr(report, "gaps", None)
-    if gaps is not None and not callable(gaps):
-        try:
-            return len(gaps)
-        except TypeError:
-            return None
-    return None
 
 
 @dataclass(slots=True)

@@ -237,7 +237,8 @@ def test_check_exit_codes_and_json(tmp_path):
     assert run("data", "import", str(good), "-s", "EURUSD", "--store", str(store)).exit_code == 0
     ok = run("data", "check", "eurusd", "--store", str(store))
     assert ok.exit_code == 0, ok.output
-    assert ok.output.startswith("EURUSD M1: ")
+    assert ok.output.startswith("EURUSD M1")
+    assert "OK" in ok.output.splitlines()[0]
     broken = make_bars(
         pd.date_range("2024-03-04", periods=3, freq="5min", tz="UTC"),
         [1.1, 1.1, 1.1],

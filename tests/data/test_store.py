@@ -310,6 +310,76 @@ def test_split_by_year_handles_unsorted_rows():
     }
 
 
+# ---------------------------------------------------------------------- importing files
+
+
+def test_import_file_round_trips_an_mt5_export_in_server_time(tmp_path):
+    from mikrobot.data.writers import to_mt5_export
+
+    df = bars("2021-12-31 20:00", 300, seed=11)  # crosses the new year in UTC
+    to_mt5_export(df, tmp_path / "EURUSD_M1.csv", tz="NY+7")
+    store = BarStore(tmp_path / "store")
+    result = store.import_file(tmp_path / "EURUSD_M1.csv", symbol="EURUSD.a", tz="NY+7")
+    assert (result.symbol, result.timeframe, result.added, result.years) == (
+        "EURUSD",
+        "M1",
+        300,
+        (2021, 2022),
+    )
+    assert result.report is not None
+    assert result.report.ok
+    back = store.read("EURUSD", "M1")
+    pd.testing.assert_frame_equal(back, df, check_freq=False)
+    assert back.attrs["source_tz"] == "NY+7"
+    assert back.attrs["source"] == "mt5_export"
+
+
+def test_import_file_without_tz_uses_the_format_zone(tmp_path):
+    from mikrobot.data.writers import to_histdata_ascii
+
+    df = bars("2024-03-04 00:00", 50, spread=False)
+    to_histdata_ascii(df, tmp_path / "DAT_ASCII_EURUSD_M1_202403.csv")  # written in EST
+    store = BarStore(tmp_path / "store")
+    store.import_file(tmp_path / "DAT_ASCII_EURUSD_M1_202403.csv", symbol="EURUSD")
+    back = store.read("EURUSD", "M1")
+    assert back.index[0] == pd.Timestamp("2024-03-04 00:00", tz="UTC")  # EST read back as EST
+    assert back.attrs["source_tz"] == "EST"
+    assert np.array_equal(back["close"].to_numpy(), df["close"].to_numpy())
+
+
+def test_import_files_is_all_or_nothing_on_bad_input(tmp_path):
+    from mikrobot.data.writers import to_mt5_export
+
+    store = BarStore(tmp_path / "store")
+    store.append(bars("2024-03-01", 10))
+    before = tree(store.root)
+    to_mt5_export(bars("2024-03-04", 20), tmp_path / "good.csv")
+    bad = tmp_path / "bad.csv"
+    to_mt5_export(bars("2024-03-05", 20), bad)
+    lines = bad.read_text().splitlines(keepends=True)
+    lines[7] = lines[7].replace("\t", "\t\t", 1)  # one field too many on line 8
+    bad.write_text("".join(lines))
+    with pytest.raises(DataError, match=r"bad\.csv, line 8"):
+        store.import_files([tmp_path / "good.csv", bad], symbol="EURUSD")
+    assert tree(store.root) == before
+
+
+def test_strict_import_refuses_validation_errors(tmp_path):
+    from mikrobot.data.writers import to_mt5_export
+
+    df = bars("2024-03-04", 20)
+    df.iloc[5, df.columns.get_loc("high")] = df["low"].iloc[5] - 0.001  # high below low
+    to_mt5_export(df, tmp_path / "x.csv")
+    store = BarStore(tmp_path / "store")
+    with pytest.raises(DataError, match=r"x\.csv.*1 validation error.*2024-03-04 00:05"):
+        store.import_file(tmp_path / "x.csv", symbol="EURUSD", strict=True)
+    assert not (tmp_path / "store").exists() or tree(tmp_path / "store") == {}
+    result = store.import_file(tmp_path / "x.csv", symbol="EURUSD")
+    assert result.added == 20
+    assert not result.report.ok
+    assert not store.check("EURUSD")["M1"].ok
+
+
 # ---------------------------------------------------------------------- reading
 
 

@@ -3,8 +3,8 @@
 Cases, each the median of ``--runs`` timed runs after one warm-up, every run on its own store
 in a temporary directory:
 
-* ``syn-append``: a synthetic year of M1 (374,400 bars; ``mikrobot.data.synthetic.random_walk``
-  when it exists, else the same seeded random walk built here) appended to an empty store;
+* ``syn-append``: the standard synthetic year of M1 (``mikrobot.data.synthetic.random_walk()``,
+  374,400 bars) appended to an empty store;
 * ``syn-reimport``: the same frame appended again (every row a duplicate, nothing written);
 * ``syn-append-nosync``: as ``syn-append`` with ``durable=False`` (no fsync), to show the cost
   of flushing to disk;
@@ -27,49 +27,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's mikrobot, not an installed one
 
-from mikrobot.data.frame import make_bars  # noqa: E402
+from mikrobot.data.loaders import load_bars  # noqa: E402
 from mikrobot.data.store import BarStore  # noqa: E402
+from mikrobot.data.synthetic import random_walk  # noqa: E402
 
 SYN_BARS = 374_400  # 5 days x 24 h x 60 min x 52 weeks
 REAL_M1 = "eurusd_m1_2022-01_2022-02.csv"
-
-
-def synthetic_year() -> object:
-    """The standard synthetic year of M1 bars (BENCHMARKS.md)."""
-    try:
-        from mikrobot.data.synthetic import random_walk
-
-        return random_walk(SYN_BARS)
-    except ImportError:
-        pass
-    rng = np.random.default_rng(42)
-    # Weekday minutes from Monday 2 January 2023, weekends skipped, 52 weeks.
-    week = np.arange(5 * 1440, dtype=np.int64) * 60_000_000_000
-    weeks = np.arange(52, dtype=np.int64) * 7 * 86_400_000_000_000
-    start = np.datetime64("2023-01-02T00:00", "ns").astype(np.int64)
-    times = (start + weeks[:, None] + week[None, :]).ravel()
-    close = 1.10 + np.cumsum(rng.normal(0.0, 0.00015, SYN_BARS))
-    open_ = np.r_[1.10, close[:-1]]
-    wick = np.abs(rng.normal(0.0, 0.00008, (2, SYN_BARS)))
-    high = np.maximum(open_, close) + wick[0]
-    low = np.minimum(open_, close) - wick[1]
-    return make_bars(
-        times,
-        np.round(open_, 5),
-        np.round(high, 5),
-        np.round(low, 5),
-        np.round(close, 5),
-        rng.integers(1, 300, SYN_BARS),
-        rng.integers(0, 20, SYN_BARS),
-        symbol="EURUSD",
-        timeframe="M1",
-        source="synthetic",
-    )
 
 
 def real_path() -> Path | None:
@@ -101,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
 
     cases: list[tuple[str, int, Callable, Callable]] = []
-    syn = synthetic_year()
+    syn = random_walk(SYN_BARS)
     n_syn = len(syn)
 
     def fresh(_: Path) -> None:
@@ -124,31 +90,25 @@ def main() -> None:
     if path is None:
         print(f"{REAL_M1} not found: real-data cases skipped")
     else:
-        try:
-            from mikrobot.data.loaders import load_bars
-        except ImportError:
-            load_bars = None
-            print("mikrobot.data.loaders is missing: real-data cases skipped")
-        if load_bars is not None:
-            real = load_bars(path, symbol="EURUSD", tz="Etc/GMT-2")
-            n_real = len(real)
-            cases.append(("real-append", n_real, fresh, lambda tmp, _: BarStore(tmp).append(real)))
-            cases.append(
-                (
-                    "real-reimport",
-                    n_real,
-                    lambda tmp: filled(tmp, real),
-                    lambda tmp, _: BarStore(tmp).append(real),
-                )
+        real = load_bars(path, symbol="EURUSD", tz="Etc/GMT-2")
+        n_real = len(real)
+        cases.append(("real-append", n_real, fresh, lambda tmp, _: BarStore(tmp).append(real)))
+        cases.append(
+            (
+                "real-reimport",
+                n_real,
+                lambda tmp: filled(tmp, real),
+                lambda tmp, _: BarStore(tmp).append(real),
             )
-            cases.append(
-                (
-                    "real-import",
-                    n_real,
-                    fresh,
-                    lambda tmp, _: BarStore(tmp).import_file(path, symbol="EURUSD", tz="Etc/GMT-2"),
-                )
+        )
+        cases.append(
+            (
+                "real-import",
+                n_real,
+                fresh,
+                lambda tmp, _: BarStore(tmp).import_file(path, symbol="EURUSD", tz="Etc/GMT-2"),
             )
+        )
 
     rows = []
     print(f"{'case':<20}{'rows':>10}{'median ms':>12}{'min ms':>10}{'max ms':>10}{'rows/s':>14}")

@@ -590,3 +590,21 @@ def test_concurrent_writer_processes_lose_no_rows(tmp_path):
     frame = BarStore(tmp_path).read("EURUSD", "M1")
     assert len(frame) == 2 * 6 * 60
     assert frame.index.is_monotonic_increasing
+
+
+def test_progress_bars_go_to_stderr_when_asked(tmp_path, capsys):
+    from mikrobot.data.writers import to_mt5_export
+
+    paths = []
+    for k, start in enumerate(("2021-12-31 23:00", "2022-01-01 01:00")):
+        paths.append(tmp_path / f"f{k}.csv")
+        to_mt5_export(bars(start, 120, seed=k), paths[-1])
+    store = BarStore(tmp_path / "store")
+    store.import_files(paths, symbol="EURUSD", progress=True)
+    err = capsys.readouterr().err
+    assert "reading" in err
+    assert "2/2" in err  # files read
+    assert "writing" in err
+    assert "3/3" in err  # (file, year) partitions merged: f0 spans two years, f1 one
+    store.import_files(paths, symbol="EURUSD", progress=False)
+    assert capsys.readouterr().err == ""

@@ -1,4 +1,4 @@
-"""Time mikrobot.data.resample and mikrobot.data.validate against pandas, in one run.
+"""Time mikrobot.data.resampling and mikrobot.data.validation against pandas, in one run.
 
     python benchmarks/data_ops.py [--runs 7]
 
@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 
 from mikrobot.data.frame import make_bars  # noqa: E402
 from mikrobot.data.loaders import load_bars  # noqa: E402
-from mikrobot.data.resample import resample  # noqa: E402
-from mikrobot.data.validate import validate  # noqa: E402
+from mikrobot.data.resampling import resample  # noqa: E402
+from mikrobot.data.validation import validate  # noqa: E402
 
 SHARED = Path(os.environ.get("MIKROBOT_SHARED_DATA", REPO.parent / "shared" / "data"))
 REAL_M1 = SHARED / "real" / "eurusd_m1_2022-01_2022-02.csv"

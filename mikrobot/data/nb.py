@@ -1,8 +1,8 @@
 """Numba kernels for bar resampling and validation.
 
 Kernels take arrays and scalars, return arrays, never raise, and are cached on disk
-(``cache=True``); the pandas-facing wrappers live in :mod:`mikrobot.data.resample` and
-:mod:`mikrobot.data.validate`.
+(``cache=True``); the pandas-facing wrappers live in :mod:`mikrobot.data.resampling` and
+:mod:`mikrobot.data.validation`.
 """
 
 from __future__ import annotations

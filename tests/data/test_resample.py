@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from mikrobot.core.errors import DataError
 from mikrobot.data.frame import check_canonical, make_bars
 from mikrobot.data.loaders import load_bars
-from mikrobot.data.resample import resample
+from mikrobot.data.resampling import resample
 from tests.data._bars import walk
 
 MIN_NS = 60_000_000_000

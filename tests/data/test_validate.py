@@ -11,7 +11,7 @@ from mikrobot.core.errors import DataError
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.data.frame import make_bars
 from mikrobot.data.loaders import load_bars
-from mikrobot.data.validate import ValidationReport, validate
+from mikrobot.data.validation import ValidationReport, validate
 from tests.data._bars import walk
 
 

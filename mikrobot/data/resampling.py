@@ -71,7 +71,7 @@ def resample(
 
     Raises:
         ValueError: ``df`` is not canonical, its times are unsorted or repeated (sort and
-            deduplicate first; :func:`mikrobot.data.validate.validate` lists where), or
+            deduplicate first; :func:`mikrobot.data.validation.validate` lists where), or
             ``timeframe`` is not a multiple of the source timeframe.
         DataError: ``align_tz`` is not a zone name :func:`resolve_zone` accepts.
     """
@@ -191,7 +191,7 @@ def _check_increasing(times: np.ndarray) -> None:
         raise ValueError(
             f"bar times must be strictly increasing: row {pos} ({here}) {what} row {pos - 1} "
             f"({prev}); {bad.size} row(s) in all repeat or go back. Sort and deduplicate first: see "
-            "mikrobot.data.validate() for every duplicate and out-of-order time"
+            "mikrobot.data.validation() for every duplicate and out-of-order time"
         )
 
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from mikrobot.core.symbol import SymbolSpec
-    from mikrobot.data.validate import ValidationReport
+    from mikrobot.data.validation import ValidationReport
 
 MANIFEST = "_manifest.json"
 YEAR_FILE = "bars.parquet"
@@ -250,7 +250,7 @@ class BarStore:
         """Import files in order (a later file wins on equal times); one result per file.
 
         Every file is loaded (``mikrobot.data.loaders.load_bars``; ``tz=None`` means the
-        format's own zone) and validated (``mikrobot.data.validate.validate`` with ``spec``,
+        format's own zone) and validated (``mikrobot.data.validation.validate`` with ``spec``,
         else the default spec of the symbol) before anything is written, so a
         :class:`DataError` in any file, or a failed report with ``strict=True``, leaves the
         store untouched. Each dataset is then published once. ``progress``: True shows tqdm
@@ -259,7 +259,7 @@ class BarStore:
         from tqdm.auto import tqdm
 
         from mikrobot.data.loaders import load_bars
-        from mikrobot.data.validate import validate
+        from mikrobot.data.validation import validate
 
         name = self.canonical_symbol(symbol)
         spec = spec if spec is not None else DEFAULT_SPECS.get(name)
@@ -676,7 +676,7 @@ class BarStore:
                 )
         frames = {tf: self.read(name, tf) for tf in tfs}  # DataError when one is missing
 
-        from mikrobot.data.validate import validate
+        from mikrobot.data.validation import validate
 
         return {tf: validate(frame, spec=spec, strict=strict) for tf, frame in frames.items()}
 

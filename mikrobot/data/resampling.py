@@ -191,7 +191,7 @@ def _check_increasing(times: np.ndarray) -> None:
         raise ValueError(
             f"bar times must be strictly increasing: row {pos} ({here}) {what} row {pos - 1} "
             f"({prev}); {bad.size} row(s) in all repeat or go back. Sort and deduplicate first: see "
-            "mikrobot.data.validation() for every duplicate and out-of-order time"
+            "mikrobot.data.validate() for every duplicate and out-of-order time"
         )
 
 

@@ -78,9 +78,6 @@ def import_(
         list[Path],
         typer.Argument(
             help="bar files to import, in order (a later file wins on equal times)",
-            exists=True,
-            dir_okay=False,
-            readable=True,
             show_default=False,
         ),
     ],
@@ -110,6 +107,10 @@ def import_(
     """Import bar files into the store: all files are read and checked before anything is written."""
     from mikrobot.core.errors import MikrobotError
 
+    for path in files:  # checked here, not by click, so the full path is never cut off
+        if not path.is_file():
+            typer.echo(f"error: {path}: no such file (check the path)", err=True)
+            raise typer.Exit(2)
     try:
         settings = _settings()
         bars = _open_store(store, settings)

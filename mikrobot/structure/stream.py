@@ -35,7 +35,7 @@ from mikrobot.core.sessions import session_score
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.structure import codes
 from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
-from mikrobot.structure.params import COMPONENTS, StructureParams
+from mikrobot.structure.params import StructureParams
 
 Event = SwingEvent | BreakEvent | SetupEvent
 
@@ -509,8 +509,8 @@ class StructureStream:
     # ------------------------------------------------------------------ state
     @property
     def weights(self) -> dict[str, float]:
-        """The normalised confidence weights by component name."""
-        return {n: w / self._weight_total for n, w in zip(COMPONENTS, self._weights, strict=True)}
+        """The normalised confidence weights by component name (for ``SetupEvent.to_signal``)."""
+        return self.params.weights.normalised()
 
     def state(self) -> dict[str, Any]:
         """Everything needed to continue: a JSON-able dict of plain values (no NaN)."""

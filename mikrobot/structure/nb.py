@@ -155,27 +155,9 @@ def structure_nb(
     last_kind = 0
     prev_dir = 0
 
-    total = 0.0
-    atr = np.nan
-    atr_a = (atr_period - 1) / atr_period
-    atr_b = 1 / atr_period
+    atrs = atr_nb(high, low, close, atr_period)
     for j in range(n):
-        # ATR[j]
-        if j >= 1:
-            tr = high[j] - low[j]
-            a = abs(high[j] - close[j - 1])
-            if a > tr:
-                tr = a
-            a = abs(low[j] - close[j - 1])
-            if a > tr:
-                tr = a
-            if j < atr_period:
-                total += tr
-            elif j == atr_period:
-                total += tr
-                atr = total / atr_period
-            else:
-                atr = atr * atr_a + tr * atr_b
+        atr = atrs[j]
         # breaks of bar j, bullish first
         if hi_ok and not hi_broken:
             price = close[j] if break_on_close else high[j]

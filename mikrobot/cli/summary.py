@@ -37,7 +37,7 @@ def session_table(bars: pd.DataFrame, spec: SymbolSpec) -> pd.DataFrame:
 def market_summary(symbol: str, *, start: str, days: int, seed: int) -> str:
     """Generate a synthetic market, validate it and describe it in a few lines of text."""
     from mikrobot.data.synthetic import market
-    from mikrobot.data.validate import validate
+    from mikrobot.data.validation import validate
 
     mkt = market(symbol, start, days=days, seed=seed)
     bars, spec = mkt.bars, mkt.spec

@@ -459,7 +459,7 @@ def test_explicit_symbol_wins_over_file_name(tmp_path):
 
 
 def test_rows_keep_file_order_and_gaps(tmp_path):
-    # no sorting, no filling: that is for mikrobot.data.validate to report
+    # no sorting, no filling: that is for mikrobot.data.validation to report
     text = "".join(
         f"20240304 {hhmm}00;1.1;1.2;1.0;1.1;0\n" for hhmm in ("0000", "0001", "0005", "0003")
     )

@@ -66,7 +66,7 @@ def load_bars(
     * ``encoding``: None detects UTF-8 (with or without BOM) and UTF-16 (BOM or not).
 
     Gaps stay gaps and rows keep the file's order; validation is the job of
-    :mod:`mikrobot.data.validate`. Dukascopy flats (closed-market zero-volume bars) are
+    :mod:`mikrobot.data.validation`. Dukascopy flats (closed-market zero-volume bars) are
     dropped; see :func:`mikrobot.data.loaders.dukascopy.read_dukascopy` to keep them.
 
     Raises :class:`DataError` naming the file, the editor line and the field for an empty

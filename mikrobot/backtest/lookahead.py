@@ -358,6 +358,9 @@ def _values(series: pd.Series, ns: np.ndarray | None) -> list:
     exact = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
     if exact and not series.hasnans:
         return series.to_numpy().tolist()
+    if isinstance(dtype, pd.CategoricalDtype):
+        labels = [str(c) for c in dtype.categories] + [None]  # code -1 (missing) is the last
+        return [labels[i] for i in series.cat.codes.to_numpy().tolist()]
     return [None if pd.isna(v) else str(v) for v in series.tolist()]
 
 
@@ -368,6 +371,8 @@ def _table(frame: pd.DataFrame, layout: _Layout) -> _Table:
     missing = [c for c in layout.columns if c not in frame.columns]
     if missing:
         raise ValueError(f"columns {missing} are missing (the full run has them)")
+    frame = frame.copy(deep=False)
+    frame.attrs = {}  # else every column access deep-copies them
     series = {c: frame[c] for c in layout.columns}
     cols = {c: _ns(series[c]) for c in layout.times}
     rows = list(zip(*(_values(series[c], cols.get(c)) for c in layout.columns), strict=True))

@@ -304,3 +304,40 @@ def test_smc_compat_is_flagged_on_real_eurusd(real_m1_path):
     report = check_lookahead(m1, smc_strategy(5), n_cutoffs=MANY, seed=11)
     assert "missing" in kinds(report)
     assert kinds(report) <= {"missing", "extra", "changed"}
+
+
+def labelled(m1: pd.DataFrame, *, flip_last: bool = False) -> pd.DataFrame:
+    """A causal strategy with awkward columns: naive known_at, labels with gaps, nullable ints."""
+    close = m1["close"]
+    hit = (close > close.shift(1).rolling(10).max()).to_numpy()
+    times = m1.index[hit]
+    n = int(hit.sum())
+    grade = pd.Categorical(
+        [None if i % 3 == 0 else ("a" if i % 2 else "b") for i in range(n)], categories=["a", "b"]
+    )
+    note = [None if i % 4 == 0 else f"n{i}" for i in range(n)]
+    if flip_last and n:
+        note[-1] = "flipped"  # what a truncated history would change: the last row's note
+    return pd.DataFrame(
+        {
+            "time": times,
+            "direction": 1,
+            "grade": grade,
+            "note": pd.Series(note, dtype=object),
+            "count": pd.array([None if i % 5 == 0 else i for i in range(n)], dtype="Int64"),
+            "known_at": (times + MINUTE).tz_localize(None),
+        }
+    )
+
+
+def test_labels_missing_values_and_naive_times_compare_exactly(planted):
+    assert check_lookahead(planted.bars, labelled, n_cutoffs=15).clean
+
+    def revising(m1: pd.DataFrame) -> pd.DataFrame:
+        return labelled(m1, flip_last=len(m1) < len(planted.bars))
+
+    report = check_lookahead(planted.bars, revising, cutoffs=[3000, len(planted.bars)])
+    (v,) = report.violations
+    assert (v.kind, v.bars, v.fields) == ("changed", 3000, ("note",))
+    assert v.truncated["note"] == "flipped"
+    assert v.full["known_at"] == v.key["time"] + MINUTE  # naive times were read as UTC

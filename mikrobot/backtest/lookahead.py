@@ -22,6 +22,9 @@ across runs by key columns (:class:`SignalSchema`). Violation kinds (:data:`KIND
 * ``early``: found without truncation, in the full run: ``known_at`` before the close of a bar
   the row names, before a ``*_known_at`` it depends on, or after the row's own entry (an
   ``entry_time`` before ``known_at``);
+* ``peeks_entry``: a signal that changes or vanishes when its entry bar (``entry_time``) shows
+  only its open price (high = low = close = open), rerun for a sample of signals: it uses that
+  bar's high, low or close, which a live system does not have when it enters at the open;
 * ``error``: the strategy raised on a truncated history, or returned a frame that cannot be
   compared (no ``known_at``, other columns).
 """
@@ -56,7 +59,15 @@ __all__ = [
 ]
 
 #: violation kinds, in the order reports list them
-KINDS: tuple[str, ...] = ("missing", "changed", "extra", "future", "early", "error")
+KINDS: tuple[str, ...] = (
+    "missing",
+    "changed",
+    "extra",
+    "future",
+    "early",
+    "peeks_entry",
+    "error",
+)
 #: key columns used when a schema names none (those present in the frame)
 DEFAULT_KEY: tuple[str, ...] = ("direction", "time", "break_time", "swing_time", "level")
 _NAT = np.iinfo(np.int64).min
@@ -324,13 +335,15 @@ def _layout(frame: pd.DataFrame, schema: SignalSchema, bar_ns: int) -> _Layout:
             f"the strategy returned no datetime column {schema.known!r} (columns: "
             f"{list(frame.columns)}); every signal must say when it is known"
         )
-    columns = tuple(str(c) for c in frame.columns if c not in schema.ignore)
+    columns = tuple(c for c in frame.columns if c not in schema.ignore)
     times = frozenset(c for c in columns if _is_time(frame[c]))
     wanted = schema.key or tuple(c for c in DEFAULT_KEY if c in columns) or columns
     absent = [c for c in wanted if c not in columns]
     if absent:
         raise ValueError(f"key columns {absent} are not in the signals ({list(columns)})")
-    subs = tuple(c for c in times if c != schema.known and c.endswith("_known_at"))
+    subs = tuple(
+        c for c in columns if c in times and c != schema.known and str(c).endswith("_known_at")
+    )
     lengths = {c: Timeframe.parse(tf).nanos for c, tf in schema.timeframes.items()}
     actions = tuple((c, lengths.get(c, bar_ns)) for c in schema.actions if c in times)
     others = times - {schema.known, *subs, *schema.actions}
@@ -639,6 +652,87 @@ def _error(k: int, end: int, exc: Exception) -> Violation:
     )
 
 
+@dataclass(frozen=True)
+class _History:
+    """The bars and the strategy; runs it on truncated histories."""
+
+    m1: pd.DataFrame
+    m5: pd.DataFrame | None
+    strategy: Strategy
+    open: np.ndarray  # M1 open times, ns
+    close: np.ndarray  # M1 close times, ns
+    m5_close: np.ndarray | None
+
+    @classmethod
+    def of(cls, m1: pd.DataFrame, m5: pd.DataFrame | None, strategy: Strategy) -> _History:
+        opens = _ns(m1.index)
+        m5_close = None if m5 is None else _ns(m5.index) + bars_timeframe(m5).nanos
+        return cls(m1, m5, strategy, opens, opens + bars_timeframe(m1).nanos, m5_close)
+
+    def run(self, k: int, *, flat_last: bool = False) -> pd.DataFrame:
+        """The strategy on the first ``k`` M1 bars and the M5 bars closed by then; with
+        ``flat_last`` the last M1 bar shows only its open (high = low = close = open) and M5
+        stops at that bar's open, as a live system sees a bar that has just opened."""
+        m1 = self.m1.iloc[:k]
+        until = self.close[k - 1]
+        if flat_last:
+            m1 = m1.copy()
+            m1.iloc[-1, m1.columns.get_indexer(["high", "low", "close"])] = m1["open"].iat[-1]
+            until = self.open[k - 1]
+        if self.m5 is None:
+            return self.strategy(m1)
+        kept = int(np.searchsorted(self.m5_close, until, side="right"))
+        return self.strategy(m1, self.m5.iloc[:kept])
+
+
+def _entry_violations(
+    bars: _History, table: _Table, layout: _Layout, count: int, seed: int
+) -> tuple[list[Violation], int]:
+    """Rerun up to ``count`` signals' histories ending with their entry bar showing only its
+    open: a signal that changes or vanishes uses that bar's high, low or close."""
+    if not layout.actions or count <= 0 or not table.rows:
+        return [], 0
+    column = layout.actions[0][0]
+    when = table.cols[column]
+    pos = np.minimum(np.searchsorted(bars.open, when), bars.open.size - 1)
+    rows = np.flatnonzero((when != _NAT) & (bars.open[pos] == when) & (table.due != _NEVER))
+    rng = np.random.default_rng([seed, 1])
+    rows = np.sort(rng.choice(rows, min(count, rows.size), replace=False))
+    out = []
+    for i in rows.tolist():
+        k = int(pos[i]) + 1
+        end = int(bars.close[k - 1])
+        try:
+            trunc = _table(bars.run(k, flat_last=True), layout)
+        except Exception as exc:  # reported, not raised: the check goes on
+            out.append(_error(k, end, exc))
+            continue
+        row = table.rows[i]
+        same = [r for r in trunc.rows if _key(r, layout) == _key(row, layout)]
+        if row in same:
+            continue
+        fields = _diff(row, same[0], layout) if same else ()
+        f = _row(row, layout)
+        t = _row(same[0], layout) if same else None
+        change = "; ".join(f"{c}: full {_show(f[c])}, truncated {_show(t[c])}" for c in fields[:4])
+        out.append(
+            Violation(
+                "peeks_entry",
+                k,
+                _stamp(end),
+                _key_dict(row, layout),
+                fields,
+                f,
+                t,
+                f"with its entry bar ({column} {_show(f[column])}) showing only its open, the "
+                f"run on the first {k} bars "
+                + (f"changes it ({change})" if same else "lacks it")
+                + ": the signal uses that bar's high, low or close",
+            )
+        )
+    return out, int(rows.size)
+
+
 def check_lookahead(
     m1: pd.DataFrame,
     strategy: Strategy | None = None,
@@ -649,6 +743,7 @@ def check_lookahead(
     schema: SignalSchema | None = None,
     cutoffs: Sequence[int] | None = None,
     n_cutoffs: int = 50,
+    entry_checks: int = 10,
     seed: int = 0,
     progress: bool = False,
 ) -> LookaheadReport:
@@ -661,9 +756,11 @@ def check_lookahead(
     it is a :class:`SignalStrategy`, else :class:`SignalSchema` defaults.
 
     ``cutoffs``: numbers of M1 bars to keep (1..len(m1)); None chooses ``n_cutoffs`` with
-    :func:`choose_cutoffs` (the edges, bars where signals become known or due, random ones;
-    deterministic by ``seed``). ``progress`` shows a tqdm bar on stderr when the check takes
-    more than a second. See the module docstring for what counts as a violation.
+    :func:`choose_cutoffs` (the edges, bars where signals become known or due, random ones).
+    ``entry_checks``: how many signals with an entry bar (the schema's first ``actions``
+    column) are rerun with that bar showing only its open (``peeks_entry``; 0 disables).
+    Choices are deterministic by ``seed``. ``progress`` shows a tqdm bar on stderr when the
+    check takes more than a second. See the module docstring for what counts as a violation.
 
     Raises ``ValueError`` for empty bars, cutoffs out of range, or a full run without a
     ``known_at`` column; an exception of the strategy on the full history propagates (on a
@@ -680,39 +777,33 @@ def check_lookahead(
     n = len(m1)
     if n == 0:
         raise ValueError("m1 has no bars: give at least one M1 bar")
+    bars = _History.of(m1, m5, strategy)
     bar_ns = bars_timeframe(m1).nanos
-    close = _ns(m1.index) + bar_ns
-    m5_close = None if m5 is None else _ns(m5.index) + bars_timeframe(m5).nanos
-
-    def run(k: int) -> pd.DataFrame:
-        if m5 is None:
-            return strategy(m1.iloc[:k])
-        kept = int(np.searchsorted(m5_close, close[k - 1], side="right"))
-        return strategy(m1.iloc[:k], m5.iloc[:kept])
-
-    end = int(close[-1])
-    full_frame = run(n)
+    end = int(bars.close[-1])
+    full_frame = bars.run(n)
     named = schema.known in getattr(full_frame, "columns", ())
     layout = _layout(full_frame, schema, bar_ns) if len(full_frame) or named else None
     table = _table(full_frame, layout) if layout is not None else None
     violations: list[Violation] = []
+    compared = 0
     if table is not None:
         violations += _rule_violations(table, layout, n, end)
+        found, compared = _entry_violations(bars, table, layout, entry_checks, seed)
+        violations += found
     if cutoffs is None:
-        targets = _targets(table, close) if table is not None else np.zeros(0, np.int64)
+        targets = _targets(table, bars.close) if table is not None else np.zeros(0, np.int64)
         ks = choose_cutoffs(n, targets, n_cutoffs, seed)
     else:
         ks = np.asarray(sorted(set(int(k) for k in cutoffs)), dtype=np.int64)
         if ks.size and (ks[0] < 1 or ks[-1] > n):
             raise ValueError(f"cutoffs are numbers of bars to keep: each in 1..{n}")
     full = _full(table, layout) if table is not None else None
-    compared = 0
     from tqdm import tqdm
 
     for k in tqdm(ks.tolist(), desc="look-ahead cutoffs", disable=not progress, delay=1.0):
-        cut = int(close[k - 1])
+        cut = int(bars.close[k - 1])
         try:
-            frame = run(k)
+            frame = bars.run(k)
             if layout is None:  # the full run said nothing: every truncated signal is extra
                 if len(frame) == 0:
                     continue

@@ -27,7 +27,9 @@ def check_lookahead(
     symbol: Annotated[str, typer.Option(help="symbol (pip size, spread)")] = "EURUSD",
     tz: Annotated[
         str | None,
-        typer.Option(help="zone the file's times are written in, e.g. 'NY+7' or '-03:30'"),
+        typer.Option(
+            help="zone the file's times are written in, e.g. NY+7 (a negative offset as --tz=-03:30)"
+        ),
     ] = None,
     synthetic: Annotated[
         bool, typer.Option("--synthetic", help="check a seeded synthetic market (the default)")
@@ -41,6 +43,9 @@ def check_lookahead(
     ] = StrategyName.setups,
     swing_length: Annotated[int, typer.Option(min=1, help="smc: swing_length")] = 5,
     cutoffs: Annotated[int, typer.Option(min=1, help="number of truncated runs")] = 50,
+    entry_checks: Annotated[
+        int, typer.Option(min=0, help="signals rerun with their entry bar showing only its open")
+    ] = 10,
     limit: Annotated[int, typer.Option(min=0, help="violations shown in the table")] = 20,
     json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
@@ -67,7 +72,15 @@ def check_lookahead(
         m1 = load_bars(data, symbol, "M1", tz)
         m5_bars = None if m5 is None else load_bars(m5, symbol, "M5", tz)
     chosen = smc_strategy(swing_length) if strategy is StrategyName.smc else setups_strategy(symbol)
-    report = check(m1, chosen, m5=m5_bars, n_cutoffs=cutoffs, seed=seed, progress=not json)
+    report = check(
+        m1,
+        chosen,
+        m5=m5_bars,
+        n_cutoffs=cutoffs,
+        entry_checks=entry_checks,
+        seed=seed,
+        progress=not json,
+    )
     if json:
         typer.echo(report.to_json())
     else:

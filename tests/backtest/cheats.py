@@ -6,6 +6,7 @@ column plus identifying columns); the look-ahead check must flag every one of th
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 import mikrobot.structure as ms
@@ -80,5 +81,22 @@ def entry_on_next_minute(m1: pd.DataFrame) -> pd.DataFrame:
             "known_at": times + MINUTE,
             "entry_time": times + MINUTE,
             "entry": close.to_numpy()[breakout],
+        }
+    )
+
+
+def enter_if_next_bar_rises(m1: pd.DataFrame) -> pd.DataFrame:
+    """Causal 10-bar breakouts entered at the next bar's open, but only when that bar closes
+    above its open: the entry is decided with the entry bar's own close."""
+    close, open_ = m1["close"].to_numpy(), m1["open"].to_numpy()
+    breakout = (m1["close"] > m1["close"].shift(1).rolling(10).max()).to_numpy()
+    rows = np.flatnonzero(breakout[:-1] & (close[1:] > open_[1:]))
+    return pd.DataFrame(
+        {
+            "time": m1.index[rows],
+            "direction": 1,
+            "known_at": m1.index[rows] + MINUTE,
+            "entry_time": m1.index[rows + 1],
+            "entry": open_[rows + 1],
         }
     )

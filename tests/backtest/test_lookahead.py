@@ -207,6 +207,18 @@ def test_an_entry_bar_not_in_the_data_is_flagged_future(planted):
         assert v.key["time"] == v.cutoff - MINUTE  # a breakout on the last bar kept
 
 
+def test_deciding_with_the_entry_bar_close_is_flagged_peeks_entry(planted):
+    """Truncation cannot see it (the row is due once its entry bar has closed); rerunning with
+    the entry bar showing only its open does."""
+    report = check_lookahead(planted.bars, cheats.enter_if_next_bar_rises, entry_checks=8)
+    assert kinds(report) == {"peeks_entry"}
+    assert len(report.violations) == 8
+    for v in report.violations:
+        assert v.truncated is None  # a flat entry bar does not close above its open
+        assert v.cutoff == v.full["entry_time"] + MINUTE
+    assert check_lookahead(planted.bars, cheats.enter_if_next_bar_rises, entry_checks=0).clean
+
+
 def test_a_strategy_failing_on_short_history_is_reported_not_raised(planted):
     def needs_100_bars(m1: pd.DataFrame) -> pd.DataFrame:
         if len(m1) < 100:

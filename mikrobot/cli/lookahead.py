@@ -28,7 +28,7 @@ def check_lookahead(
     tz: Annotated[
         str | None,
         typer.Option(
-            help="zone the file's times are written in, e.g. NY+7 (a negative offset as --tz=-03:30)"
+            help="zone the file's times are written in: NY+7, or --tz=-03:30 for an offset"
         ),
     ] = None,
     synthetic: Annotated[

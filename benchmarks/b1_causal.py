@@ -24,7 +24,7 @@ PEER_SWING_LENGTH = 5
 def rows(quick: bool) -> list[dict]:
     """Two rows (SPEC defaults, and left = right = 5), the peer timed once on the same bars."""
     m5 = standard_m5(quick)
-    runs = repeats(quick)
+    runs = repeats(quick, fast=True)  # our calls take milliseconds: a steadier median
     spec = DEFAULT_SPECS["EURUSD"]
     bars = bar_arrays(m5, Timeframe.M5, "m5")
     smc_module = import_peer("smartmoneyconcepts")
@@ -36,7 +36,7 @@ def rows(quick: bool) -> list[dict]:
             found = pkg.swing_highs_lows(m5, PEER_SWING_LENGTH)
             return pkg.bos_choch(m5, found, True)
 
-        peer_ms, _ = median_ms(theirs, runs)
+        peer_ms, _ = median_ms(theirs, repeats(quick))  # seconds per call: 5 runs
     out = []
     for size in (3, 5):
         params = ms.StructureParams(left=size, right=size)

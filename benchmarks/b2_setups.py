@@ -8,11 +8,12 @@ kernels alone (structure, retest scan, confidence). A second row builds M5 from 
 from __future__ import annotations
 
 import numpy as np
-from common import M1_BARS, QUICK_M1_BARS, median_ms, random_walk, repeats, to_m5
+from common import M1_BARS, QUICK_M1_BARS, median_ms, repeats, to_m5
 
 import mikrobot.structure as ms
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.core.timeframe import Timeframe
+from mikrobot.data.synthetic import random_walk
 from mikrobot.structure.api import setup_arrays, structure_arrays
 from mikrobot.structure.inputs import bar_arrays
 
@@ -21,7 +22,7 @@ def rows(quick: bool) -> list[dict]:
     """Two rows: setups from M1 + M5, and from M1 only."""
     m1 = random_walk(QUICK_M1_BARS if quick else M1_BARS)
     m5 = to_m5(m1)
-    runs = repeats(quick)
+    runs = repeats(quick, fast=True)
     spec = DEFAULT_SPECS["EURUSD"]
     th = ms.StructureParams().for_symbol(spec)
     b1, b5 = bar_arrays(m1, Timeframe.M1, "m1"), bar_arrays(m5, Timeframe.M5, "m5")

@@ -11,8 +11,9 @@ import statistics
 from time import perf_counter_ns
 
 import numpy as np
-from common import M1_BARS, QUICK_M1_BARS, random_walk, repeats
+from common import M1_BARS, QUICK_M1_BARS, repeats
 
+from mikrobot.data.synthetic import random_walk
 from mikrobot.structure import StructureStream
 
 

@@ -29,12 +29,11 @@ from mikrobot.structure.nb import confidence_nb, setups_nb, structure_nb
 from mikrobot.structure.params import COMPONENTS, StructureParams, Thresholds
 
 _NAT = np.iinfo(np.int64).min
+
 #: the categories of the label columns (categoricals: cheap to build, compare as strings)
 SWING_KINDS = ("high", "low")
 BREAK_KINDS = ("CHoCH", "BOS")  # codes.CHOCH, codes.BOS
 STATUSES = tuple(codes.STATUS_NAMES[k] for k in sorted(codes.STATUS_NAMES))
-
-
 _DTYPES = {c: pd.CategoricalDtype(list(c)) for c in (SWING_KINDS, BREAK_KINDS, STATUSES)}
 
 
@@ -48,11 +47,11 @@ def _times(ns: np.ndarray) -> pd.DatetimeIndex:
     )
 
 
-def _take_times(time: np.ndarray, index: np.ndarray, offset: int = 0) -> pd.DatetimeIndex:
-    """``time[index] + offset`` with NaT where ``index`` is -1."""
+def _take_times(time: np.ndarray, index: np.ndarray) -> pd.DatetimeIndex:
+    """``time[index]`` with NaT where ``index`` is -1."""
     ok = index >= 0
     out = np.full(index.shape[0], _NAT, dtype=np.int64)
-    out[ok] = time[index[ok]] + offset
+    out[ok] = time[index[ok]]
     return _times(out)
 
 
@@ -208,18 +207,9 @@ def setups(
     m5_bars = m5_from_m1(m1_bars) if m5 is None else bar_arrays(m5, Timeframe.M5, "m5")
     s = structure_arrays(m5_bars, th)
     frame = _setups_frame(m1_bars, m5_bars, s, th)
-    total = sum(th.weights)
     frame.attrs["symbol"] = sym.name
-    frame.attrs["weights"] = {n: w / total for n, w in zip(COMPONENTS, th.weights, strict=True)}
+    frame.attrs["weights"] = p.weights.normalised()
     return frame
-
-
-def spread_prices(m1: BarArrays, th: Thresholds) -> np.ndarray:
-    """Spread per M1 bar in price (``spread`` column in points x point); empty without the
-    column, where the kernel uses the symbol's typical spread."""
-    if m1.spread is None:
-        return np.zeros(0)
-    return m1.spread * th.point
 
 
 def setup_arrays(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Thresholds) -> dict:
@@ -235,7 +225,8 @@ def setup_arrays(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshold
             m1.high,
             m1.low,
             m1.close,
-            spread_prices(m1, th),
+            np.zeros(0) if m1.spread is None else m1.spread,
+            th.point,
             th.typical_spread,
             th.window_ns,
             th.tolerance,

@@ -65,12 +65,18 @@ def bar_arrays(frame: pd.DataFrame, timeframe: Timeframe, name: str) -> BarArray
         raise DataError(
             f"{name} holds {declared} bars but {timeframe.name} bars are needed", field="timeframe"
         )
-    time = np.ascontiguousarray(index.tz_convert("UTC").as_unit("ns").asi8, dtype=np.int64)
+    if str(index.tz) != "UTC" or index.unit != "ns":
+        index = index.tz_convert("UTC").as_unit("ns")
+    time = np.ascontiguousarray(index.asi8, dtype=np.int64)
     arrays = [
         np.ascontiguousarray(frame[c].to_numpy(np.float64))
         for c in ("open", "high", "low", "close")
     ]
-    code, k = check_bars_nb(time, *arrays, timeframe.nanos)
+    spread = None
+    if "spread" in frame.columns:
+        spread = np.ascontiguousarray(frame["spread"].to_numpy(np.float64))
+    points = np.zeros(0) if spread is None else spread
+    code, k = check_bars_nb(time, *arrays, points, timeframe.nanos)
     if code == 1:
         problem = "not after" if time[k] <= time[k - 1] else f"less than {timeframe.name} after"
         raise DataError(
@@ -78,20 +84,17 @@ def bar_arrays(frame: pd.DataFrame, timeframe: Timeframe, name: str) -> BarArray
             f"give {timeframe.name} bars sorted by time without duplicates",
             field="index",
         )
+    if code == 6:
+        raise DataError(
+            f"{name}: spread must be a non-negative number of points, not at {index[k]}",
+            field="spread",
+        )
     if code > 1:
         column = ("open", "high", "low", "close")[code - 2]
         raise DataError(
             f"{name}: {column} is not a finite number at {index[k]}; drop or repair that bar",
             field=column,
         )
-    spread = None
-    if "spread" in frame.columns:
-        spread = np.ascontiguousarray(frame["spread"].to_numpy(np.float64))
-        if not np.all(np.isfinite(spread)) or np.any(spread < 0):
-            raise DataError(
-                f"{name}: spread must be a non-negative number of points on every bar",
-                field="spread",
-            )
     return BarArrays(time, *arrays, spread)
 
 

@@ -155,27 +155,9 @@ def structure_nb(
     last_kind = 0
     prev_dir = 0
 
-    total = 0.0
-    atr = np.nan
-    atr_a = (atr_period - 1) / atr_period
-    atr_b = 1 / atr_period
+    atrs = atr_nb(high, low, close, atr_period)
     for j in range(n):
-        # ATR[j]
-        if j >= 1:
-            tr = high[j] - low[j]
-            a = abs(high[j] - close[j - 1])
-            if a > tr:
-                tr = a
-            a = abs(low[j] - close[j - 1])
-            if a > tr:
-                tr = a
-            if j < atr_period:
-                total += tr
-            elif j == atr_period:
-                total += tr
-                atr = total / atr_period
-            else:
-                atr = atr * atr_a + tr * atr_b
+        atr = atrs[j]
         # breaks of bar j, bullish first
         if hi_ok and not hi_broken:
             price = close[j] if break_on_close else high[j]
@@ -282,6 +264,7 @@ def setups_nb(
     low: np.ndarray,
     close: np.ndarray,
     spread: np.ndarray,
+    point: float,
     default_spread: float,
     window_ns: int,
     tolerance: float,
@@ -293,7 +276,8 @@ def setups_nb(
 ) -> tuple:
     """The M1 retest of each break (breaks sorted by ``known_at``), see reference.setups.
 
-    ``spread`` is per M1 bar in price, or empty to use ``default_spread``. Returns per break ``(status, touch_index,
+    ``spread`` is per M1 bar in points (times ``point`` gives price), or empty to use
+    ``default_spread`` (price). Returns per break ``(status, touch_index,
     confirm_index, entry_index, setup_known_at, entry, stop, target, retest_precision,
     rejection, speed)``; status ``NO_SETUP`` for a break known before the first M1 bar and
     ``PENDING`` when the data end before the outcome or the entry price.
@@ -379,7 +363,7 @@ def setups_nb(
         speed[b] = min(1.0, max(0.0, 1.5 * (window_ns - elapsed) / window_ns))
         entry_i[b] = e
         if bull:
-            px = open_[e] + (spread[e] if spread.shape[0] > 0 else default_spread)
+            px = open_[e] + (spread[e] * point if spread.shape[0] > 0 else default_spread)
             extreme = low[touch]
             for q in range(touch + 1, k + 1):
                 if low[q] < extreme:
@@ -474,21 +458,28 @@ def check_bars_nb(
     high: np.ndarray,
     low: np.ndarray,
     close: np.ndarray,
+    spread: np.ndarray,
     min_step: int,
 ) -> tuple:
     """First problem in bar arrays, as ``(code, position)``; ``(0, -1)`` when there is none.
 
     Codes: 1 the bar opens less than ``min_step`` ns after the previous one (unsorted,
-    duplicate or finer than the timeframe); 2, 3, 4, 5 a non-finite open, high, low, close.
+    duplicate or finer than the timeframe); 2, 3, 4, 5 a non-finite open, high, low, close;
+    6 a spread (points; empty array when there is none) that is negative or not finite.
     """
     n = time.shape[0]
+    has_spread = spread.shape[0] > 0
     # one branch-free pass over everything (vectorised); the slow search only on failure
-    bad = 0
+    bad = False
     for k in range(1, n):
         bad |= time[k] - time[k - 1] < min_step
     for k in range(n):
         x = open_[k] + high[k] + low[k] + close[k]
         bad |= x - x != 0.0  # NaN or inf in any of the four (the search below decides)
+    if has_spread:
+        for k in range(n):
+            bad |= not spread[k] >= 0.0
+            bad |= spread[k] - spread[k] != 0.0
     if not bad:
         return 0, -1
     for k in range(n):
@@ -502,4 +493,6 @@ def check_bars_nb(
             return 4, k
         if not np.isfinite(close[k]):
             return 5, k
+        if has_spread and not (spread[k] >= 0.0 and np.isfinite(spread[k])):
+            return 6, k
     return 0, -1

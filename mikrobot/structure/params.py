@@ -51,6 +51,12 @@ class ConfidenceWeights(_Frozen):
         """The six weights in :data:`COMPONENTS` order."""
         return tuple(float(getattr(self, name)) for name in COMPONENTS)
 
+    def normalised(self) -> dict[str, float]:
+        """The weights divided by their sum, by component name (what signals report)."""
+        weights = self.as_tuple()
+        total = sum(weights)
+        return {name: w / total for name, w in zip(COMPONENTS, weights, strict=True)}
+
 
 class StructureParams(_Frozen):
     """Every parameter of swings, breaks, retests and confidence (SPEC §1-§4), with defaults.

@@ -15,6 +15,11 @@ ATR (M5)
     keeps the division out of the per-bar chain). Bars are taken by position: a gap in the
     data is not a bar.
 
+M5 bars built from M1 (when no M5 frame is given)
+    MetaTrader bins (:func:`mikrobot.core.bars.aggregate_ohlc`: label ``floor(t / 5 min)``,
+    first/max/min/last). An M5 bar exists once its period is over: its last minute's M1 bar
+    is in the data, or an M1 bar of a later period is. A forming M5 bar is never used.
+
 Order of work at the close of M5 bar ``j``
     1. ATR[j]; 2. breaks of bar ``j`` against the swings known before it (known at the close of
     bar ``j - 1`` or earlier: "with H already known"), the bullish one first; 3. the swings that

@@ -35,7 +35,7 @@ from mikrobot.core.sessions import session_score
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.structure import codes
 from mikrobot.structure.events import BreakEvent, SetupEvent, SwingEvent
-from mikrobot.structure.params import COMPONENTS, StructureParams
+from mikrobot.structure.params import StructureParams
 
 Event = SwingEvent | BreakEvent | SetupEvent
 
@@ -92,7 +92,7 @@ class StructureStream:
         for w in th.weights:
             self._weight_total += w
         self._session_memo: tuple[int, list[float]] = (0, [])
-        self.bin: list | None = None  # [label, open, high, low, close] of the forming M5 bar
+        self.bin: list | None = None  # [label, high, low, close] of the forming M5 bar
         self.m5_count = 0
         self.m5_last_time: int | None = None
         self.ring_time: list[int] = []
@@ -124,6 +124,11 @@ class StructureStream:
     ) -> list[Event]:
         """Process one closed M1 bar (open time ``time_ns``; ``spread`` in points or None for
         the symbol's typical spread) and return the events known at its close, in order."""
+        if not math.isfinite(open + high + low + close) or (spread is not None and not spread >= 0):
+            raise ValueError(
+                f"M1 bar at {time_ns} has a price that is not a finite number or a negative "
+                f"spread ({open}, {high}, {low}, {close}, spread {spread}): repair or skip it"
+            )
         last = self.last_m1
         if last is not None and time_ns < last + _M1:
             raise ValueError(
@@ -139,7 +144,7 @@ class StructureStream:
             current = self.bin
             if current is not None and current[0] != label:
                 self.bin = None
-                self._close_m5(current[0], current[1], current[2], current[3], current[4], out)
+                self._close_m5(current[0], current[1], current[2], current[3], out)
         if self.first_m1 is None:
             self.first_m1 = time_ns
             self.active = [s for s in self.active if s["t0"] >= time_ns]
@@ -152,16 +157,16 @@ class StructureStream:
         if self.m5_from_m1:
             current = self.bin
             if current is None:
-                current = self.bin = [time_ns - time_ns % _M5, open, high, low, close]
+                current = self.bin = [time_ns - time_ns % _M5, high, low, close]
             else:
-                if high > current[2]:
-                    current[2] = high
-                if low < current[3]:
-                    current[3] = low
-                current[4] = close
+                if high > current[1]:
+                    current[1] = high
+                if low < current[2]:
+                    current[2] = low
+                current[3] = close
             if time_ns + _M1 >= current[0] + _M5:
                 self.bin = None
-                self._close_m5(current[0], current[1], current[2], current[3], current[4], out)
+                self._close_m5(current[0], current[1], current[2], current[3], out)
         return out
 
     def update_m5(
@@ -181,9 +186,11 @@ class StructureStream:
                 f"{self.last_m1}: feed each M5 bar before the M1 bars that open at or after "
                 "its close"
             )
-        del open
+        if not math.isfinite(high + low + close):
+            raise ValueError(f"M5 bar at {time_ns} has a price that is not a finite number")
+        del open  # the structure needs high, low and close only
         out: list[Event] = []
-        self._close_m5(time_ns, math.nan, high, low, close, out)
+        self._close_m5(time_ns, high, low, close, out)
         return out
 
     def on_open(self, time_ns: int, open: float, spread: float | None = None) -> list[Event]:
@@ -199,10 +206,7 @@ class StructureStream:
         return out
 
     # ------------------------------------------------------------------ M5 logic
-    def _close_m5(
-        self, time: int, open: float, high: float, low: float, close: float, out: list
-    ) -> None:
-        del open
+    def _close_m5(self, time: int, high: float, low: float, close: float, out: list) -> None:
         j = self.m5_count
         period = self._th.atr_period
         prev = self.prev_close
@@ -502,8 +506,8 @@ class StructureStream:
     # ------------------------------------------------------------------ state
     @property
     def weights(self) -> dict[str, float]:
-        """The normalised confidence weights by component name."""
-        return {n: w / self._weight_total for n, w in zip(COMPONENTS, self._weights, strict=True)}
+        """The normalised confidence weights by component name (for ``SetupEvent.to_signal``)."""
+        return self.params.weights.normalised()
 
     def state(self) -> dict[str, Any]:
         """Everything needed to continue: a JSON-able dict of plain values (no NaN)."""

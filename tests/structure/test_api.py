@@ -106,3 +106,16 @@ def test_atr_kernel_matches_the_reference_definition():
     for period in (1, 2, 14):
         expected = reference.atr(h.tolist(), lo.tolist(), c.tolist(), period)
         np.testing.assert_array_equal(atr_nb(h, lo, c, period), np.array(expected))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_m5_built_inside_equals_the_data_resampler(seed):
+    from mikrobot.data import resample
+
+    m1 = random_m1(seed, 3000, gaps=0.05)
+    m5 = resample(m1, "M5", drop_incomplete=True)
+    pd.testing.assert_frame_equal(ms.setups(m1), ms.setups(m1, m5))
+    pd.testing.assert_frame_equal(
+        ms.setups(m1.iloc[:-2]),
+        ms.setups(m1.iloc[:-2], resample(m1.iloc[:-2], "M5", drop_incomplete=True)),
+    )

@@ -76,6 +76,10 @@ def test_bars_out_of_order_or_misfed_are_refused():
     both.update_m1(t0 + 10 * M1, 1.1, 1.1, 1.1, 1.1)
     with pytest.raises(ValueError, match="before the M1 bars"):
         both.update_m5(t0, 1.1, 1.1, 1.1, 1.1)
+    with pytest.raises(ValueError, match="finite"):
+        stream.update_m1(t0 + 5 * M1, 1.1, float("nan"), 1.1, 1.1)
+    with pytest.raises(ValueError, match="spread"):
+        stream.update_m1(t0 + 5 * M1, 1.1, 1.1, 1.1, 1.1, -3)
     with pytest.raises(ValueError, match="version"):
         StructureStream.from_state({**stream.state(), "version": 99})
 

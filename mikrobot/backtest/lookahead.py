@@ -136,7 +136,8 @@ class LookaheadReport:
 
     ``cutoffs``: the numbers of bars kept per truncated run; ``n_bars``: bars in the full
     history; ``n_signals``: rows of the full run; ``compared``: due rows compared over all
-    cutoffs; ``seconds``: wall time of the whole check; ``strategy``: its name.
+    cutoffs and entry checks; ``entry_checks``: signals rerun with a flat entry bar;
+    ``seconds``: wall time of the whole check; ``strategy``: its name.
     """
 
     violations: tuple[Violation, ...]
@@ -144,6 +145,7 @@ class LookaheadReport:
     n_bars: int
     n_signals: int
     compared: int
+    entry_checks: int
     seconds: float
     strategy: str
 
@@ -180,8 +182,8 @@ class LookaheadReport:
         return "\n".join(
             [
                 f"strategy {self.strategy}: {self.n_bars} bars, {self.n_signals} signals in the "
-                f"full run, {len(self.cutoffs)} cutoffs, {self.compared} due signals compared "
-                f"in {self.seconds:.2f} s",
+                f"full run, {len(self.cutoffs)} cutoffs and {self.entry_checks} entry checks, "
+                f"{self.compared} due signals compared in {self.seconds:.2f} s",
                 f"violations: {counts}"
                 + (f" ({len(signals)} distinct signals)" if self.violations else ""),
                 verdict,
@@ -207,6 +209,7 @@ class LookaheadReport:
             "n_signals": self.n_signals,
             "cutoffs": list(self.cutoffs),
             "compared": self.compared,
+            "entry_checks": self.entry_checks,
             "seconds": self.seconds,
             "counts": self.counts(),
             "violations": [
@@ -677,7 +680,9 @@ class _History:
         until = self.close[k - 1]
         if flat_last:
             m1 = m1.copy()
-            m1.iloc[-1, m1.columns.get_indexer(["high", "low", "close"])] = m1["open"].iat[-1]
+            price = m1["open"].iat[-1]
+            for j in m1.columns.get_indexer(["high", "low", "close"]):
+                m1.iat[-1, j] = price
             until = self.open[k - 1]
         if self.m5 is None:
             return self.strategy(m1)
@@ -785,11 +790,12 @@ def check_lookahead(
     layout = _layout(full_frame, schema, bar_ns) if len(full_frame) or named else None
     table = _table(full_frame, layout) if layout is not None else None
     violations: list[Violation] = []
-    compared = 0
+    compared = entries = 0
     if table is not None:
         violations += _rule_violations(table, layout, n, end)
-        found, compared = _entry_violations(bars, table, layout, entry_checks, seed)
+        found, entries = _entry_violations(bars, table, layout, entry_checks, seed)
         violations += found
+        compared = entries
     if cutoffs is None:
         targets = _targets(table, bars.close) if table is not None else np.zeros(0, np.int64)
         ks = choose_cutoffs(n, targets, n_cutoffs, seed)
@@ -822,6 +828,7 @@ def check_lookahead(
         n,
         0 if table is None else len(table.rows),
         compared,
+        entries,
         time.perf_counter() - started,
         name,
     )

@@ -53,58 +53,109 @@ def atr_nb(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) ->
     return out
 
 
-@njit(cache=True)
-def raw_swings_nb(high: np.ndarray, low: np.ndarray, left: int, right: int) -> tuple:
-    """Raw swing flags per bar (SPEC §1, before thinning): strict against the ``left`` bars
-    before, non-strict against the ``right`` bars after; False where either side is missing.
+@njit(cache=True, inline="always")
+def _true_range(high: float, low: float, prev_close: float) -> float:
+    tr = high - low
+    x = abs(high - prev_close)
+    if x > tr:
+        tr = x
+    x = abs(low - prev_close)
+    if x > tr:
+        tr = x
+    return tr
 
-    A branch-free first pass keeps the bars that beat both neighbours (about a third); only
-    those are checked against the other bars (``left``, ``right`` >= 1)."""
-    n = high.shape[0]
-    is_high = np.zeros(n, np.bool_)
-    is_low = np.zeros(n, np.bool_)
+
+@njit(cache=True)
+def swing_candidates_nb(
+    high: np.ndarray, low: np.ndarray, close: np.ndarray, left: int, right: int, atr_period: int
+) -> tuple:
+    """Raw swing bars (SPEC §1, before thinning) and the ATR of the bars.
+
+    Returns ``(high_index, low_index, atr)``. ``high_index`` holds, in increasing order, the
+    bars strictly above the ``left`` bars before and not below the ``right`` bars after (none
+    where either side is missing), then ``n`` as an end marker; ``low_index`` likewise for
+    lows. ``atr`` equals :func:`atr_nb` (the same operations in the same order).
+
+    One pass over all bars keeps the bars that beat both neighbours (about a third, branch
+    free) beside the serial ATR recursion, whose latency hides that work; each further
+    distance ``d`` then drops candidates in a branch-free pass over the survivors. Indices
+    are slice offsets or unsigned so numba can skip its negative-index handling.
+    """
+    n = close.shape[0]
+    atr = np.empty(n)
+    p = atr_period
+    a = (p - 1) / p
+    b = 1 / p
+    for t in range(min(p, n)):
+        atr[t] = np.nan
+    total = 0.0
+    for t in range(1, min(p + 1, n)):
+        total += _true_range(high[t], low[t], close[t - 1])
+    value = total / p  # the SMA seed at bar p
+    if p < n:
+        atr[p] = value
+    start = p + 1  # first bar of the recursion
     first = left
-    last = n - right  # exclusive
-    if last <= first:
-        return is_high, is_low
-    cand_high = np.empty(last - first, np.int64)
-    cand_low = np.empty(last - first, np.int64)
+    last = n - right  # candidate bars: first <= t < last
+    size = last - first if last > first else 0
+    cand_high = np.empty(size + 1, np.int64)
+    cand_low = np.empty(size + 1, np.int64)
     nh = 0
     nl = 0
-    for i in range(first, last):
-        cand_high[nh] = i
-        nh += (high[i] > high[i - 1]) & (high[i] >= high[i + 1])
-        cand_low[nl] = i
-        nl += (low[i] < low[i - 1]) & (low[i] <= low[i + 1])
-    for k in range(nh):
-        i = cand_high[k]
-        h = high[i]
-        ok = True
-        for d in range(2, left + 1):
-            if not h > high[i - d]:
-                ok = False
-                break
-        if ok:
-            for d in range(2, right + 1):
-                if not h >= high[i + d]:
-                    ok = False
-                    break
-        is_high[i] = ok
-    for k in range(nl):
-        i = cand_low[k]
-        v = low[i]
-        ok = True
-        for d in range(2, left + 1):
-            if not v < low[i - d]:
-                ok = False
-                break
-        if ok:
-            for d in range(2, right + 1):
-                if not v <= low[i + d]:
-                    ok = False
-                    break
-        is_low[i] = ok
-    return is_high, is_low
+    fused = max(first, start)  # bars fused <= t < last get both the ATR and the first test
+    for u in range(max(min(fused, last) - first, 0)):
+        t = first + u
+        cand_high[nh] = t
+        nh += (high[t] > high[t - 1]) & (high[t] >= high[t + 1])
+        cand_low[nl] = t
+        nl += (low[t] < low[t - 1]) & (low[t] <= low[t + 1])
+    for t in range(start, min(fused, n)):
+        value = value * a + _true_range(high[t], low[t], close[t - 1]) * b
+        atr[t] = value
+    if last > fused:
+        h0, h1, h2 = high[fused - 1 : last - 1], high[fused:last], high[fused + 1 : last + 1]
+        l0, l1, l2 = low[fused - 1 : last - 1], low[fused:last], low[fused + 1 : last + 1]
+        c0 = close[fused - 1 : last - 1]
+        out = atr[fused:last]
+        for u in range(last - fused):
+            value = value * a + _true_range(h1[u], l1[u], c0[u]) * b
+            out[u] = value
+            cand_high[nh] = fused + u
+            nh += (h1[u] > h0[u]) & (h1[u] >= h2[u])
+            cand_low[nl] = fused + u
+            nl += (l1[u] < l0[u]) & (l1[u] <= l2[u])
+    for t in range(max(fused, last), n):
+        value = value * a + _true_range(high[t], low[t], close[t - 1]) * b
+        atr[t] = value
+    for d in range(2, max(left, right) + 1):
+        ud = np.uint64(d)
+        check_left = d <= left
+        check_right = d <= right
+        m = 0
+        for k in range(nh):
+            i = np.uint64(cand_high[k])
+            ok = True
+            if check_left:
+                ok = high[i] > high[i - ud]
+            if check_right:
+                ok &= high[i] >= high[i + ud]
+            cand_high[m] = i
+            m += ok
+        nh = m
+        m = 0
+        for k in range(nl):
+            i = np.uint64(cand_low[k])
+            ok = True
+            if check_left:
+                ok = low[i] < low[i - ud]
+            if check_right:
+                ok &= low[i] <= low[i + ud]
+            cand_low[m] = i
+            m += ok
+        nl = m
+    cand_high[nh] = n
+    cand_low[nl] = n
+    return cand_high[: nh + 1], cand_low[: nl + 1], atr
 
 
 @njit(cache=True)
@@ -118,17 +169,24 @@ def structure_nb(
     threshold: float,
     atr_period: int,
 ) -> tuple:
-    """Causal swings (with thinning) and BOS/CHoCH breaks of M5 bars in one pass.
+    """Causal swings (with thinning) and BOS/CHoCH breaks of M5 bars.
 
     Returns ``(swing_index, swing_kind, swing_level, swing_known_index, swing_supersedes,
     break_direction, break_kind, break_level, break_swing_index, break_index, break_strength,
     break_atr)``, each trimmed to its count, in the order the events become known.
+
+    The raw swings come from :func:`swing_candidates_nb`; the scan then goes from one raw
+    swing to the next (in the order they become known, a high before a low on the same bar):
+    the levels cannot change in between, so the bars up to the swing's known bar are only
+    tested against the two break triggers (+inf/-inf when there is no unbroken swing). On a
+    bar a bullish break comes before a bearish one, and both before the swings known at its
+    close.
     """
     n = close.shape[0]
-    is_high, is_low = raw_swings_nb(high, low, left, right)
-    cap = 1
-    for i in range(n):
-        cap += is_high[i] + is_low[i]
+    cand_high, cand_low, atrs = swing_candidates_nb(high, low, close, left, right, atr_period)
+    nh = cand_high.shape[0] - 1
+    nl = cand_low.shape[0] - 1
+    cap = nh + nl
     s_index = np.empty(cap, np.int64)
     s_kind = np.empty(cap, np.int8)
     s_level = np.empty(cap, np.float64)
@@ -141,102 +199,87 @@ def structure_nb(
     b_index = np.empty(cap, np.int64)
     b_strength = np.empty(cap, np.float64)
     b_atr = np.empty(cap, np.float64)
+    up = close if break_on_close else high
+    down = close if break_on_close else low
     ns = 0
     nb_ = 0
-
-    hi_ok = False
     hi_idx = -1
     hi_level = 0.0
-    hi_broken = False
-    lo_ok = False
+    hi_trigger = np.inf  # a bullish break needs up > hi_trigger
     lo_idx = -1
     lo_level = 0.0
-    lo_broken = False
+    lo_trigger = -np.inf
     last_kind = 0
     prev_dir = 0
-
-    atrs = atr_nb(high, low, close, atr_period)
-    for j in range(n):
-        atr = atrs[j]
-        # breaks of bar j, bullish first
-        if hi_ok and not hi_broken:
-            price = close[j] if break_on_close else high[j]
-            if price > hi_level + threshold:
-                hi_broken = True
-                b_dir[nb_] = 1
-                b_kind[nb_] = BOS if prev_dir == 1 else CHOCH
-                prev_dir = 1
-                b_level[nb_] = hi_level
-                b_swing[nb_] = hi_idx
-                b_index[nb_] = j
-                b_atr[nb_] = atr
-                if atr > 0:
-                    b_strength[nb_] = (close[j] - hi_level) / atr
-                else:
-                    b_strength[nb_] = np.nan
-                nb_ += 1
-        if lo_ok and not lo_broken:
-            price = close[j] if break_on_close else low[j]
-            if price < lo_level - threshold:
-                lo_broken = True
-                b_dir[nb_] = -1
-                b_kind[nb_] = BOS if prev_dir == -1 else CHOCH
-                prev_dir = -1
-                b_level[nb_] = lo_level
-                b_swing[nb_] = lo_idx
-                b_index[nb_] = j
-                b_atr[nb_] = atr
-                if atr > 0:
-                    b_strength[nb_] = (lo_level - close[j]) / atr
-                else:
-                    b_strength[nb_] = np.nan
-                nb_ += 1
-        # swings known at the close of bar j: candidate i = j - right, high first
-        i = j - right
-        if i < left:
-            continue
-        if is_high[i]:
-            h = high[i]
-            sup = -1
-            accept = True
-            if last_kind == 1:
-                if h >= hi_level:
-                    sup = hi_idx
-                else:
-                    accept = False
-            if accept:
-                hi_ok = True
-                hi_idx = i
-                hi_level = h
-                hi_broken = False
+    ph = 0
+    pl = 0
+    j = 0  # first bar not tested for breaks yet
+    for _ in range(cap + 1):
+        ih = cand_high[ph]
+        il = cand_low[pl]
+        is_high = ih <= il
+        i = ih if is_high else il
+        end = i + right + 1 if i < n else n  # test bars j .. end - 1
+        for k in range(j, end):
+            uk = np.uint64(k)
+            bull = up[uk] > hi_trigger
+            bear = down[uk] < lo_trigger
+            if bull | bear:
+                atr = atrs[uk]
+                if bull:
+                    b_dir[nb_] = 1
+                    b_kind[nb_] = BOS if prev_dir == 1 else CHOCH
+                    prev_dir = 1
+                    b_level[nb_] = hi_level
+                    b_swing[nb_] = hi_idx
+                    b_index[nb_] = k
+                    b_atr[nb_] = atr
+                    b_strength[nb_] = (close[uk] - hi_level) / atr if atr > 0 else np.nan
+                    nb_ += 1
+                    hi_trigger = np.inf
+                if bear:
+                    b_dir[nb_] = -1
+                    b_kind[nb_] = BOS if prev_dir == -1 else CHOCH
+                    prev_dir = -1
+                    b_level[nb_] = lo_level
+                    b_swing[nb_] = lo_idx
+                    b_index[nb_] = k
+                    b_atr[nb_] = atr
+                    b_strength[nb_] = (lo_level - close[uk]) / atr if atr > 0 else np.nan
+                    nb_ += 1
+                    lo_trigger = -np.inf
+        if i >= n:
+            break
+        j = end
+        ph += is_high
+        pl += not is_high
+        # thinning: a swing of the same kind as the last accepted one must be more extreme
+        same = last_kind == (1 if is_high else -1)
+        if is_high:
+            level = high[i]
+            accept = not same or level >= hi_level
+            sup = hi_idx if same else -1
+        else:
+            level = low[i]
+            accept = not same or level <= lo_level
+            sup = lo_idx if same else -1
+        s_index[ns] = i
+        s_kind[ns] = 1 if is_high else -1
+        s_level[ns] = level
+        s_known[ns] = end - 1
+        s_sup[ns] = sup
+        ns += accept
+        if accept:
+            if is_high:
                 last_kind = 1
-                s_index[ns] = i
-                s_kind[ns] = 1
-                s_level[ns] = h
-                s_known[ns] = j
-                s_sup[ns] = sup
-                ns += 1
-        if is_low[i]:
-            lv = low[i]
-            sup = -1
-            accept = True
-            if last_kind == -1:
-                if lv <= lo_level:
-                    sup = lo_idx
-                else:
-                    accept = False
-            if accept:
-                lo_ok = True
-                lo_idx = i
-                lo_level = lv
-                lo_broken = False
+                hi_idx = i
+                hi_level = level
+                hi_trigger = level + threshold
+            else:
                 last_kind = -1
-                s_index[ns] = i
-                s_kind[ns] = -1
-                s_level[ns] = lv
-                s_known[ns] = j
-                s_sup[ns] = sup
-                ns += 1
+                lo_idx = i
+                lo_level = level
+                lo_trigger = level - threshold
     return (
         s_index[:ns],
         s_kind[:ns],

@@ -25,7 +25,7 @@ from mikrobot.structure.inputs import (
     resolve_params,
     resolve_spec,
 )
-from mikrobot.structure.nb import confidence_nb, setups_nb, structure_nb
+from mikrobot.structure.nb import confidence_nb, event_times_nb, setups_nb, structure_nb
 from mikrobot.structure.params import COMPONENTS, StructureParams, Thresholds
 
 _NAT = np.iinfo(np.int64).min
@@ -38,7 +38,13 @@ _DTYPES = {c: pd.CategoricalDtype(list(c)) for c in (SWING_KINDS, BREAK_KINDS, S
 
 
 def _labels(categories: tuple[str, ...], index: np.ndarray) -> pd.Categorical:
-    return pd.Categorical.from_codes(index, dtype=_DTYPES[categories])
+    # the kernels give valid codes: pandas need not check them again
+    return pd.Categorical.from_codes(index, dtype=_DTYPES[categories], validate=False)
+
+
+def _utc(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``datetime64[ns, UTC]`` values of int64 epoch nanoseconds."""
+    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), tz="UTC").array
 
 
 def _times(ns: np.ndarray) -> pd.DatetimeIndex:
@@ -89,34 +95,65 @@ def structure_arrays(m5: BarArrays, th: Thresholds) -> StructureArrays:
     )
 
 
-def _swings_frame(m5: BarArrays, s: StructureArrays) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "time": _times(m5.time[s.swing_index]),
-            "kind": _labels(SWING_KINDS, (s.swing_kind < 0).astype(np.int8)),
-            "level": s.swing_level,
-            "known_at": _times(m5.time[s.swing_known_index] + codes.M5_NS),
-            "index": s.swing_index,
-            "known_index": s.swing_known_index,
-            "supersedes": s.swing_supersedes,
-        }
+def _event_times(
+    m5: BarArrays, s: StructureArrays, swings: bool = True, breaks: bool = True
+) -> pd.api.extensions.ExtensionArray:
+    """Every time column of the swing and/or break frames, as one ``datetime64[ns, UTC]``
+    array laid out as :func:`~mikrobot.structure.nb.event_times_nb` says (pandas' conversion
+    costs more than the values, so it runs once). The frames take slices of it."""
+    ns = s.swing_index.shape[0] if swings else 0
+    nb_ = s.break_index.shape[0] if breaks else 0
+    return _utc(
+        event_times_nb(
+            m5.time,
+            s.swing_index[:ns],
+            s.swing_known_index[:ns],
+            s.break_index[:nb_],
+            s.break_swing_index[:nb_],
+            codes.M5_NS,
+        )
     )
 
 
-def _breaks_frame(m5: BarArrays, s: StructureArrays) -> pd.DataFrame:
+# The frames take the kernel's arrays without copying them (nothing else holds them); the
+# RangeIndex is given since pandas takes longer to infer it.
+
+
+def _swings_frame(t: pd.api.extensions.ExtensionArray, s: StructureArrays) -> pd.DataFrame:
+    ns = s.swing_index.shape[0]
     return pd.DataFrame(
         {
-            "time": _times(m5.time[s.break_index]),
-            "known_at": _times(m5.time[s.break_index] + codes.M5_NS),
+            "time": t[:ns],
+            "kind": _labels(SWING_KINDS, (s.swing_kind < 0).view(np.int8)),
+            "level": s.swing_level,
+            "known_at": t[ns : 2 * ns],
+            "index": s.swing_index,
+            "known_index": s.swing_known_index,
+            "supersedes": s.swing_supersedes,
+        },
+        index=pd.RangeIndex(ns),
+        copy=False,
+    )
+
+
+def _breaks_frame(t: pd.api.extensions.ExtensionArray, s: StructureArrays) -> pd.DataFrame:
+    nb_ = s.break_index.shape[0]
+    o = len(t) - 3 * nb_  # the break times come last
+    return pd.DataFrame(
+        {
+            "time": t[o : o + nb_],
+            "known_at": t[o + nb_ : o + 2 * nb_],
             "direction": s.break_direction,
             "kind": _labels(BREAK_KINDS, s.break_kind),
             "level": s.break_level,
-            "swing_time": _times(m5.time[s.break_swing_index]),
+            "swing_time": t[o + 2 * nb_ :],
             "swing_index": s.break_swing_index,
             "break_index": s.break_index,
             "strength": s.break_strength,
             "atr": s.break_atr,
-        }
+        },
+        index=pd.RangeIndex(nb_),
+        copy=False,
     )
 
 
@@ -140,7 +177,7 @@ def swings(
     s = StructureArrays(
         *structure_nb(bars.high, bars.low, bars.close, p.left, p.right, True, 0.0, p.atr_period)
     )
-    return _swings_frame(bars, s)
+    return _swings_frame(_event_times(bars, s, breaks=False), s)
 
 
 def breaks(
@@ -158,7 +195,8 @@ def breaks(
     """
     th = resolve_params(params).for_symbol(resolve_spec(spec, m5))
     bars = bar_arrays(m5, Timeframe.M5, "m5")
-    return _breaks_frame(bars, structure_arrays(bars, th))
+    s = structure_arrays(bars, th)
+    return _breaks_frame(_event_times(bars, s, swings=False), s)
 
 
 def structure(
@@ -170,7 +208,8 @@ def structure(
     th = resolve_params(params).for_symbol(resolve_spec(spec, m5))
     bars = bar_arrays(m5, Timeframe.M5, "m5")
     s = structure_arrays(bars, th)
-    return _swings_frame(bars, s), _breaks_frame(bars, s)
+    t = _event_times(bars, s)
+    return _swings_frame(t, s), _breaks_frame(t, s)
 
 
 def setups(

@@ -286,14 +286,44 @@ def structure_nb(
         s_level[:ns],
         s_known[:ns],
         s_sup[:ns],
-        b_dir[:nb_],
-        b_kind[:nb_],
-        b_level[:nb_],
-        b_swing[:nb_],
-        b_index[:nb_],
-        b_strength[:nb_],
-        b_atr[:nb_],
+        b_dir[:nb_].copy(),  # break arrays: compact copies (there are fewer breaks than swings)
+        b_kind[:nb_].copy(),
+        b_level[:nb_].copy(),
+        b_swing[:nb_].copy(),
+        b_index[:nb_].copy(),
+        b_strength[:nb_].copy(),
+        b_atr[:nb_].copy(),
     )
+
+
+@njit(cache=True)
+def event_times_nb(
+    time: np.ndarray,
+    swing_index: np.ndarray,
+    swing_known_index: np.ndarray,
+    break_index: np.ndarray,
+    break_swing_index: np.ndarray,
+    step: int,
+) -> np.ndarray:
+    """The time columns of the swing and break frames in one int64 array (epoch ns).
+
+    With ``s`` swings and ``b`` breaks: ``[time[swing_index] (s), time[swing_known_index] +
+    step (s), time[break_index] (b), time[break_index] + step (b), time[break_swing_index]
+    (b)]``; ``step`` is the bar length, so ``+ step`` gives a bar's close.
+    """
+    ns = swing_index.shape[0]
+    nb_ = break_index.shape[0]
+    out = np.empty(2 * ns + 3 * nb_, np.int64)
+    for k in range(ns):
+        out[k] = time[swing_index[k]]
+        out[ns + k] = time[swing_known_index[k]] + step
+    o = 2 * ns
+    for k in range(nb_):
+        t = time[break_index[k]]
+        out[o + k] = t
+        out[o + nb_ + k] = t + step
+        out[o + 2 * nb_ + k] = time[break_swing_index[k]]
+    return out
 
 
 @njit(cache=True)

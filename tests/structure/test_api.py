@@ -4,9 +4,13 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mikrobot.structure as ms
 from mikrobot.core.errors import DataError, UnknownSymbolError
+from mikrobot.core.timeframe import Timeframe
+from mikrobot.structure.inputs import bar_arrays
 
 from .helpers import m5_of, random_m1
 
@@ -119,3 +123,65 @@ def test_m5_built_inside_equals_the_data_resampler(seed):
         ms.setups(m1.iloc[:-2]),
         ms.setups(m1.iloc[:-2], resample(m1.iloc[:-2], "M5", drop_incomplete=True)),
     )
+
+
+DEFECTS = ["open", "high", "low", "close", "inf", "duplicate", "too_close", "spread", "none"]
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 60),
+    defect=st.sampled_from(DEFECTS),
+    where=st.floats(0, 1),
+    with_spread=st.booleans(),
+)
+def test_every_m5_call_refuses_a_bad_bar_anywhere_naming_it(seed, n, defect, where, with_spread):
+    """A single bad bar k (NaN/inf price, negative spread, duplicate or too-close time) in the
+    M5 frame, anywhere (first and last bars included), makes swings/breaks/structure/setups
+    raise the DataError of the input check, naming the field and bar k's time."""
+    m1 = random_m1(seed, 5 * n + 5)
+    m5 = m5_of(m1).iloc[:n].copy()
+    n = len(m5)
+    k = min(int(where * n), n - 1)
+    field = defect
+    if with_spread or defect == "spread":
+        m5["spread"] = 3.0
+    if defect in ("open", "high", "low", "close"):
+        m5.iloc[k, m5.columns.get_loc(defect)] = np.nan
+    elif defect == "inf":
+        field = "low"
+        m5.iloc[k, m5.columns.get_loc("low")] = -np.inf
+    elif defect == "spread":
+        m5.iloc[k, m5.columns.get_loc("spread")] = -1.0
+    elif defect in ("duplicate", "too_close"):
+        k = max(k, 1)
+        if n < 2:
+            return
+        step = pd.Timedelta(0) if defect == "duplicate" else pd.Timedelta("1min")
+        times = m5.index.to_numpy().copy()
+        times[k] = times[k - 1] + step.to_timedelta64()
+        if k + 1 < n and times[k + 1] <= times[k] + np.timedelta64(5, "m"):
+            times[k + 1 :] += np.timedelta64(5, "m")  # only bar k is too close
+        m5.index = pd.DatetimeIndex(times, name=m5.index.name)
+        field = "index"
+    expected = None
+    try:
+        bar_arrays(m5, Timeframe.M5, "m5")
+    except DataError as exc:
+        expected = exc
+    if defect == "none":
+        assert expected is None
+    else:
+        assert expected is not None
+        assert expected.field == field
+        stamp = str(m5.index[k])
+        assert stamp in str(expected)
+    calls = [ms.swings, ms.breaks, ms.structure, lambda f: ms.setups(m1, f)]
+    for call in calls:
+        if expected is None:
+            call(m5)
+            continue
+        with pytest.raises(DataError) as info:
+            call(m5)
+        assert info.value.field == expected.field
+        assert str(info.value) == str(expected)

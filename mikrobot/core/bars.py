@@ -48,30 +48,66 @@ def aggregate_ohlc(
         if a.shape != (n,):
             raise ValueError(f"{name} has shape {a.shape}, expected ({n},) like time_ns")
     if n > 1:
-        bad = np.flatnonzero(np.diff(t) <= 0)
-        if bad.size:
+        bad = t[1:] <= t[:-1]
+        if bad.any():
+            first = int(bad.argmax())
             raise ValueError(
-                f"time_ns must be strictly increasing: position {int(bad[0]) + 1} is not after "
-                f"position {int(bad[0])}; sort the bars and drop duplicates first"
+                f"time_ns must be strictly increasing: position {first + 1} is not after "
+                f"position {first}; sort the bars and drop duplicates first"
             )
     tf = minutes * _NS_PER_MIN
-    labels = (t // tf) * tf
     o, h, lo, c = arrays
     v = None if volume is None else np.asarray(volume)
     s = None if spread is None else np.asarray(spread)
     if n == 0:
         return (
-            labels, o.copy(), h.copy(), lo.copy(), c.copy(),
+            t.copy(), o.copy(), h.copy(), lo.copy(), c.copy(),
             None if v is None else v.copy(), None if s is None else s.copy(),
         )  # fmt: skip
-    starts = np.concatenate(([0], np.flatnonzero(labels[1:] != labels[:-1]) + 1))
+    bins = t // tf
+    starts = np.flatnonzero(bins[1:] != bins[:-1]) + 1
+    starts = np.concatenate((np.zeros(1, starts.dtype), starts))
     ends = np.append(starts[1:], n) - 1
     return (
-        labels[starts],
+        bins[starts] * tf,
         o[starts],
-        np.maximum.reduceat(h, starts),
-        np.minimum.reduceat(lo, starts),
+        _reduce(np.maximum, h, starts, ends),
+        _reduce(np.minimum, lo, starts, ends),
         c[ends],
-        None if v is None else np.add.reduceat(v, starts),
-        None if s is None else np.minimum.reduceat(s, starts),
+        None if v is None else _reduce(np.add, v, starts, ends),
+        None if s is None else _reduce(np.minimum, s, starts, ends),
     )
+
+
+#: bins of at most this many bars are reduced column by column instead of by ``reduceat``
+_SHORT_BINS = 16
+
+
+def _reduce(
+    ufunc: np.ufunc, values: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """``ufunc.reduceat(values, starts)`` for bins ``starts[k] .. ends[k]`` (the same values).
+
+    ``reduceat`` spends most of its time per bin, which is slow for short bins (five M1 bars
+    in an M5 bar); with at most ``_SHORT_BINS`` bars in every bin, the k-th bar of every bin
+    is folded in with one vectorised call instead, in bar order, so every bin sees the same
+    operations in the same order as in ``reduceat``. A max/min reads a bin's last bar again
+    where the bin is shorter (max(x, x) is x); a sum of floats keeps ``reduceat`` (its
+    pairwise summation orders long bins differently).
+    """
+    longest = int((ends - starts).max()) + 1
+    idempotent = ufunc is not np.add
+    exact = idempotent or values.dtype == np.int64
+    if longest > _SHORT_BINS or not exact or (longest - 1) * starts.size > 2 * values.size:
+        return ufunc.reduceat(values, starts)
+    out = values[starts]
+    index = starts.copy()
+    for _ in range(1, longest):
+        index += 1
+        if idempotent:
+            np.minimum(index, ends, out=index)
+            ufunc(out, values[index], out=out)
+        else:  # int64 (exact in any order): add the bins that still have a bar
+            more = index <= ends
+            out[more] += values[index[more]]
+    return out

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mikrobot.core.bars import aggregate_ohlc
 from mikrobot.core.errors import DataError
 from mikrobot.core.instruments import SymbolRegistry
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.structure.codes import M1_NS, M5_NS
-from mikrobot.structure.nb import check_bars_nb
+from mikrobot.structure.nb import aggregate_nb, check_bars_nb
 from mikrobot.structure.params import StructureParams
 
 
@@ -104,9 +103,7 @@ def m5_from_m1(m1: BarArrays) -> BarArrays:
     The last M5 bar is dropped while it is still forming: when the data end before its close
     (its label + 5 min is after the close of the last M1 bar).
     """
-    t, o, h, lo, c, _, _ = aggregate_ohlc(
-        m1.time, m1.open, m1.high, m1.low, m1.close, None, None, 5
-    )
+    t, o, h, lo, c = aggregate_nb(m1.time, m1.open, m1.high, m1.low, m1.close, M5_NS)
     if t.size and t[-1] + M5_NS > m1.time[-1] + M1_NS:
         t, o, h, lo, c = t[:-1], o[:-1], h[:-1], lo[:-1], c[:-1]
     return BarArrays(t, o, h, lo, c, None)

@@ -525,6 +525,58 @@ def confidence_nb(
 
 
 @njit(cache=True)
+def aggregate_nb(
+    time: np.ndarray,
+    open_: np.ndarray,
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    step: int,
+) -> tuple:
+    """:func:`mikrobot.core.bars.aggregate_ohlc` without volume and spread, in two passes, for
+    bars with strictly increasing times (``step`` ns per output bar).
+
+    Returns ``(label, open, high, low, close)``: a bin ``[label, label + step)`` with
+    ``label = floor(t / step) * step`` for every run of bars in one bin; first open, highest
+    high, lowest low (NaN if any is NaN), last close. The label is computed once per bin: a
+    bar stays in its bin while ``t < end``.
+    """
+    n = time.shape[0]
+    m = 0
+    end = 0
+    for i in range(n):
+        if m == 0 or time[i] >= end:
+            end = (time[i] // step) * step + step
+            m += 1
+    label = np.empty(m, np.int64)
+    out_open = np.empty(m)
+    out_high = np.empty(m)
+    out_low = np.empty(m)
+    out_close = np.empty(m)
+    i = 0
+    for k in range(m):
+        start = (time[i] // step) * step
+        end = start + step
+        h = high[i]
+        lo = low[i]
+        label[k] = start
+        out_open[k] = open_[i]
+        j = i + 1
+        while j < n and time[j] < end:
+            # as numpy's maximum/minimum here: NaN sticks, and a tie takes the later value
+            if not h > high[j] and h == h:
+                h = high[j]
+            if not lo < low[j] and lo == lo:
+                lo = low[j]
+            j += 1
+        out_high[k] = h
+        out_low[k] = lo
+        out_close[k] = close[j - 1]
+        i = j
+    return label, out_open, out_high, out_low, out_close
+
+
+@njit(cache=True)
 def check_bars_nb(
     time: np.ndarray,
     open_: np.ndarray,

@@ -47,20 +47,6 @@ def _utc(ns: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"), tz="UTC").array
 
 
-def _times(ns: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]")).tz_localize(
-        "UTC"
-    )
-
-
-def _take_times(time: np.ndarray, index: np.ndarray) -> pd.DatetimeIndex:
-    """``time[index]`` with NaT where ``index`` is -1."""
-    ok = index >= 0
-    out = np.full(index.shape[0], _NAT, dtype=np.int64)
-    out[ok] = time[index[ok]]
-    return _times(out)
-
-
 @dataclass(frozen=True, slots=True)
 class StructureArrays:
     """Raw kernel output of :func:`structure_arrays` (positions refer to the M5 arrays)."""
@@ -314,27 +300,41 @@ def _setups_frame(m1: BarArrays, m5: BarArrays, s: StructureArrays, th: Threshol
     a = setup_arrays(m1, m5, s, th)
     keep = np.flatnonzero(a["status"] > codes.PENDING)
     r = {name: values[keep] for name, values in a.items()}
-    frame = pd.DataFrame(
+    k = keep.shape[0]
+    # the six time columns in one array, turned into datetimes at once (NaT where no bar)
+    raw = np.empty(6 * k, np.int64)
+    raw[:k] = m5.time[s.break_index[keep]]
+    raw[k : 2 * k] = r["break_known_at"]
+    for j, name in ((2, "touch_index"), (3, "confirm_index"), (5, "entry_index")):
+        index = r[name]
+        ok = index >= 0
+        column = raw[j * k : (j + 1) * k]
+        column.fill(_NAT)
+        column[ok] = m1.time[index[ok]]
+    raw[4 * k : 5 * k] = r["known_at"]
+    t = _utc(raw)
+    return pd.DataFrame(
         {
             "break_id": keep,
             "direction": s.break_direction[keep],
             "kind": _labels(BREAK_KINDS, s.break_kind[keep]),
             "level": s.break_level[keep],
-            "break_time": _times(m5.time[s.break_index[keep]]),
-            "break_known_at": _times(r["break_known_at"]),
-            "touch_time": _take_times(m1.time, r["touch_index"]),
-            "confirm_time": _take_times(m1.time, r["confirm_index"]),
-            "known_at": _times(r["known_at"]),
-            "entry_time": _take_times(m1.time, r["entry_index"]),
+            "break_time": t[:k],
+            "break_known_at": t[k : 2 * k],
+            "touch_time": t[2 * k : 3 * k],
+            "confirm_time": t[3 * k : 4 * k],
+            "known_at": t[4 * k : 5 * k],
+            "entry_time": t[5 * k :],
             "entry": r["entry"],
             "stop": r["stop"],
             "target": r["target"],
             "confidence": r["confidence"],
             **{name: r[name] for name in COMPONENTS},
             "status": _labels(STATUSES, r["status"] - 1),
-        }
+        },
+        index=pd.RangeIndex(k),
+        copy=False,  # every column is a new array
     )
-    return frame
 
 
 def to_signals(setups_df: pd.DataFrame, symbol: str | None = None) -> list[Signal]:

@@ -2,7 +2,8 @@
 
 No peer does this. ``mikrobot_ms`` is :func:`mikrobot.structure.setups` with both frames
 (checks, kernels, session lookup, confidence and the result frame); ``kernel_ms`` the numba
-kernels alone (structure, retest scan, confidence). A second row builds M5 from M1 inside.
+kernels alone (structure, retest scan, confidence). A second row builds M5 from M1 inside
+(its ``kernel_ms`` includes that aggregation).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.data.synthetic import random_walk
 from mikrobot.structure.api import setup_arrays, structure_arrays
-from mikrobot.structure.inputs import bar_arrays
+from mikrobot.structure.inputs import bar_arrays, m5_from_m1
 
 
 def rows(quick: bool) -> list[dict]:
@@ -30,9 +31,14 @@ def rows(quick: bool) -> list[dict]:
     def kernels() -> dict:
         return setup_arrays(b1, b5, structure_arrays(b5, th), th)
 
+    def kernels_m1() -> dict:  # M5 built from the M1 arrays inside, as setups(m1) does
+        m5_bars = m5_from_m1(b1)
+        return setup_arrays(b1, m5_bars, structure_arrays(m5_bars, th), th)
+
     api_ms, found = median_ms(lambda: ms.setups(m1, m5, spec), runs)
     kernel_ms, _ = median_ms(kernels, runs)
     m1_only_ms, found_m1 = median_ms(lambda: ms.setups(m1, None, spec), runs)
+    m1_kernel_ms, _ = median_ms(kernels_m1, runs)
     counts = found["status"].value_counts()
     summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
     same = found.equals(found_m1)
@@ -53,6 +59,7 @@ def rows(quick: bool) -> list[dict]:
             "id": "B2-m1",
             "what": "M5 BOS + M1 retest setups, M5 built from M1 inside",
             "mikrobot_ms": m1_only_ms,
+            "kernel_ms": m1_kernel_ms,
             **common,
             "setups_equal": same,
             "notes": "same setups as with the M5 frame" if same else "SETUPS DIFFER",

@@ -5,7 +5,9 @@
 Discovers the modules ``benchmarks/b<number>_<name>.py`` and ``benchmarks/b_<name>.py``; each
 exposes ``rows(quick: bool) -> list[dict]`` with the keys
 ``id, what, mikrobot_ms, peer, peer_ms, ratio, n, notes`` (+ optional extras such as
-``output_equal`` or ``trades_equal``). ``--only B1,B3`` picks modules by number
+``kernel_ms``, ``output_equal`` or ``trades_equal``). ``mikrobot_ms`` always times the public
+call a user makes (input checks and result frames included); ``kernel_ms``, where given, the
+numba kernels alone on prepared arrays, and the table shows both. ``--only B1,B3`` picks modules by number
 (``b1_*.py``, ``b3_*.py``) and ``--only B-stream`` by name (``b_stream.py``), any case.
 ``--quick`` uses small inputs and few repeats (a CI smoke run).
 The rows are written as JSON to ``--out`` (default ``benchmarks/results/latest.json``);
@@ -91,13 +93,16 @@ def _ms(value: float | None) -> str:
 
 
 def print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
-    """The table: id, what, mikrobot median, peer, peer median, ratio, n."""
-    header = ("id", "what", "mikrobot", "peer", "peer median", "ratio", "n")
+    """The table: id, what, mikrobot median (the public call, checks and frames included),
+    kernel median (the numba kernels alone, where a row gives ``kernel_ms``), peer, peer
+    median, ratio (of the public call), n."""
+    header = ("id", "what", "mikrobot", "kernel", "peer", "peer median", "ratio", "n")
     cells = [
         (
             str(r["id"]),
             str(r["what"]),
             _ms(r["mikrobot_ms"]),
+            _ms(r.get("kernel_ms")),
             str(r["peer"] or "-"),
             _ms(r["peer_ms"]),
             "-" if r["ratio"] is None else f"{r['ratio']:,.0f}x",

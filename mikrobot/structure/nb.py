@@ -66,35 +66,19 @@ def _true_range(high: float, low: float, prev_close: float) -> float:
 
 
 @njit(cache=True)
-def swing_candidates_nb(
-    high: np.ndarray, low: np.ndarray, close: np.ndarray, left: int, right: int, atr_period: int
-) -> tuple:
-    """Raw swing bars (SPEC §1, before thinning) and the ATR of the bars.
+def swing_candidates_nb(high: np.ndarray, low: np.ndarray, left: int, right: int) -> tuple:
+    """Raw swing bars (SPEC §1, before thinning): ``(high_index, low_index)``.
 
-    Returns ``(high_index, low_index, atr)``. ``high_index`` holds, in increasing order, the
-    bars strictly above the ``left`` bars before and not below the ``right`` bars after (none
-    where either side is missing), then ``n`` as an end marker; ``low_index`` likewise for
-    lows. ``atr`` equals :func:`atr_nb` (the same operations in the same order).
+    ``high_index`` holds, in increasing order, the bars strictly above the ``left`` bars before
+    and not below the ``right`` bars after (none where either side is missing), then ``n`` as
+    an end marker; ``low_index`` likewise for lows (``left``, ``right`` >= 1).
 
-    One pass over all bars keeps the bars that beat both neighbours (about a third, branch
-    free) beside the serial ATR recursion, whose latency hides that work; each further
-    distance ``d`` then drops candidates in a branch-free pass over the survivors. Indices
-    are slice offsets or unsigned so numba can skip its negative-index handling.
+    One branch-free pass over all bars keeps those that beat both neighbours (about a third);
+    each further distance ``d`` then drops candidates in a branch-free pass over the
+    survivors. Indices are slice offsets or unsigned so numba skips its negative-index
+    handling.
     """
-    n = close.shape[0]
-    atr = np.empty(n)
-    p = atr_period
-    a = (p - 1) / p
-    b = 1 / p
-    for t in range(min(p, n)):
-        atr[t] = np.nan
-    total = 0.0
-    for t in range(1, min(p + 1, n)):
-        total += _true_range(high[t], low[t], close[t - 1])
-    value = total / p  # the SMA seed at bar p
-    if p < n:
-        atr[p] = value
-    start = p + 1  # first bar of the recursion
+    n = high.shape[0]
     first = left
     last = n - right  # candidate bars: first <= t < last
     size = last - first if last > first else 0
@@ -102,31 +86,14 @@ def swing_candidates_nb(
     cand_low = np.empty(size + 1, np.int64)
     nh = 0
     nl = 0
-    fused = max(first, start)  # bars fused <= t < last get both the ATR and the first test
-    for u in range(max(min(fused, last) - first, 0)):
-        t = first + u
-        cand_high[nh] = t
-        nh += (high[t] > high[t - 1]) & (high[t] >= high[t + 1])
-        cand_low[nl] = t
-        nl += (low[t] < low[t - 1]) & (low[t] <= low[t + 1])
-    for t in range(start, min(fused, n)):
-        value = value * a + _true_range(high[t], low[t], close[t - 1]) * b
-        atr[t] = value
-    if last > fused:
-        h0, h1, h2 = high[fused - 1 : last - 1], high[fused:last], high[fused + 1 : last + 1]
-        l0, l1, l2 = low[fused - 1 : last - 1], low[fused:last], low[fused + 1 : last + 1]
-        c0 = close[fused - 1 : last - 1]
-        out = atr[fused:last]
-        for u in range(last - fused):
-            value = value * a + _true_range(h1[u], l1[u], c0[u]) * b
-            out[u] = value
-            cand_high[nh] = fused + u
+    if size > 0:
+        h0, h1, h2 = high[first - 1 : last - 1], high[first:last], high[first + 1 : last + 1]
+        l0, l1, l2 = low[first - 1 : last - 1], low[first:last], low[first + 1 : last + 1]
+        for u in range(size):
+            cand_high[nh] = first + u
             nh += (h1[u] > h0[u]) & (h1[u] >= h2[u])
-            cand_low[nl] = fused + u
+            cand_low[nl] = first + u
             nl += (l1[u] < l0[u]) & (l1[u] <= l2[u])
-    for t in range(max(fused, last), n):
-        value = value * a + _true_range(high[t], low[t], close[t - 1]) * b
-        atr[t] = value
     for d in range(2, max(left, right) + 1):
         ud = np.uint64(d)
         check_left = d <= left
@@ -155,7 +122,7 @@ def swing_candidates_nb(
         nl = m
     cand_high[nh] = n
     cand_low[nl] = n
-    return cand_high[: nh + 1], cand_low[: nl + 1], atr
+    return cand_high[: nh + 1], cand_low[: nl + 1]
 
 
 @njit(cache=True)
@@ -180,10 +147,21 @@ def structure_nb(
     the levels cannot change in between, so the bars up to the swing's known bar are only
     tested against the two break triggers (+inf/-inf when there is no unbroken swing). On a
     bar a bullish break comes before a bearish one, and both before the swings known at its
-    close.
+    close. The scan visits every bar once, in order, and runs the ATR recursion of
+    :func:`atr_nb` as it goes (the same operations, so the same values).
     """
     n = close.shape[0]
-    cand_high, cand_low, atrs = swing_candidates_nb(high, low, close, left, right, atr_period)
+    cand_high, cand_low = swing_candidates_nb(high, low, left, right)
+    p = atr_period
+    a = (p - 1) / p
+    b = 1 / p
+    seed = np.full(min(p + 1, n), np.nan)  # the ATR of bars 0 .. p (the SMA seed at p)
+    total = 0.0
+    for t in range(1, min(p + 1, n)):
+        total += _true_range(high[t], low[t], close[t - 1])
+    value = total / p
+    if p < n:
+        seed[p] = value
     nh = cand_high.shape[0] - 1
     nl = cand_low.shape[0] - 1
     cap = nh + nl
@@ -214,6 +192,7 @@ def structure_nb(
     ph = 0
     pl = 0
     j = 0  # first bar not tested for breaks yet
+    one = np.uint64(1)
     for _ in range(cap + 1):
         ih = cand_high[ph]
         il = cand_low[pl]
@@ -222,10 +201,12 @@ def structure_nb(
         end = i + right + 1 if i < n else n  # test bars j .. end - 1
         for k in range(j, end):
             uk = np.uint64(k)
+            if k > p:
+                value = value * a + _true_range(high[uk], low[uk], close[uk - one]) * b
             bull = up[uk] > hi_trigger
             bear = down[uk] < lo_trigger
             if bull | bear:
-                atr = atrs[uk]
+                atr = value if k > p else seed[uk]
                 if bull:
                     b_dir[nb_] = 1
                     b_kind[nb_] = BOS if prev_dir == 1 else CHOCH

@@ -211,6 +211,7 @@ class Simulation:
         self.acct = account_array(params)
         self.pos = np.zeros(params.max_open_positions, TRADE_DTYPE)
         self.trades = np.zeros(cap, TRADE_DTYPE)
+        self.scratch = np.zeros((4, params.max_open_positions))
         self.finished = False
 
     # ------------------------------------------------------------------ state
@@ -328,6 +329,7 @@ class Simulation:
                 self.acct,
                 self.pos,
                 self.trades,
+                self.scratch,
             )
         )
 

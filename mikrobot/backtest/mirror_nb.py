@@ -73,7 +73,7 @@ def new_account(
 
 
 # ---------------------------------------------------------------------------- sizing
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def round_volume_down_nb(volume: float, step: float) -> float:
     """SymbolSpec.round_volume_down: floor to ``step`` (1e-9 of a step tolerated), then round to
     the step's decimals + 2."""
@@ -82,7 +82,7 @@ def round_volume_down_nb(volume: float, step: float) -> float:
     return round(steps * step, decimals)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def loss_per_lot_nb(
     stop_distance: float,
     tick_size: float,
@@ -100,7 +100,7 @@ def loss_per_lot_nb(
     return ticks * tick_value + commission_per_lot
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def size_volume_nb(
     equity: float,
     entry: float,
@@ -152,13 +152,13 @@ def size_volume_nb(
 
 
 # ---------------------------------------------------------------------------- floors
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def daily_floor_nb(acct: np.ndarray) -> float:
     """floors.daily_floor of the account: midnight balance − daily_loss × initial."""
     return acct[A_MIDNIGHT] - acct[A_DAILY_LOSS] * acct[A_INITIAL]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def trailing_floor_nb(
     previous: float, initial: float, highest_eod: float, max_loss: float, lock: bool
 ) -> float:
@@ -169,7 +169,7 @@ def trailing_floor_nb(
     return max(previous, floor)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def roll_day_nb(acct: np.ndarray, day: int) -> bool:
     """Advance the account to Prague day ``day`` (PropFirmAccount._advance/_roll_day): the first
     call only sets the day; a later day takes the current balance as the midnight balance,
@@ -196,7 +196,7 @@ def roll_day_nb(acct: np.ndarray, day: int) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def breach_code_nb(acct: np.ndarray, equity: float) -> int:
     """floors.monitor_level's breach test and PropFirmAccount._breach_reason: ``BREACH_NONE``
     when ``equity`` >= the higher floor, else ``BREACH_DAILY`` when the daily floor is the
@@ -208,7 +208,7 @@ def breach_code_nb(acct: np.ndarray, equity: float) -> int:
     return codes.BREACH_NONE
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def risk_room_nb(acct: np.ndarray, equity: float, open_risk: float) -> float:
     """PropFirmAccount.risk_room: the most a new order may lose at its stop before the worst
     case (every open stop filled) comes within ``safety_buffer`` of a guarded floor (today's
@@ -237,7 +237,7 @@ def risk_room_nb(acct: np.ndarray, equity: float, open_risk: float) -> float:
     return max(0.0, room)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def monitor_level_nb(acct: np.ndarray, equity: float, hard_buffer: float) -> int:
     """floors.monitor_level against the account's floors and buffers (0 ACTIVE, 1 REDUCING,
     2 HALTED, 3 BREACHED)."""

@@ -12,7 +12,11 @@ and resumes. Everything lives in arrays handed in by Python (see :mod:`mikrobot.
   NaN: none), ``o_volume`` (fixed sizing), ``o_mult`` (risk multiplier), ``o_status`` (written);
 * ``prm``: one :data:`PARAM_DTYPE` record; ``st``: one :data:`STATE_DTYPE` record; ``acct``: the
   account array of :mod:`mikrobot.backtest.mirror_nb`; ``pos``: open positions; ``trades``:
-  closed trades (:data:`TRADE_DTYPE`).
+  closed trades (:data:`TRADE_DTYPE`); ``scratch``: a ``(4, len(pos))`` float64 work array.
+
+The kernels never allocate, so they are compiled without numba's runtime (``_nrt=False``): no
+reference counting on the array arguments of the inlined helpers, which made an entry or an
+exit about four times dearer.
 
 Within one bar ``i`` the order of events is:
 
@@ -45,12 +49,15 @@ from numba import njit
 from mikrobot.backtest import codes
 from mikrobot.backtest.mirror_nb import (
     A_BALANCE,
+    A_DAY,
+    A_OVERALL,
     SIZE_BELOW_MIN,
     SIZE_NO_EQUITY,
     SIZE_NO_RISK,
     SIZE_OK,
     SIZE_ZERO_STOP,
     breach_code_nb,
+    daily_floor_nb,
     risk_room_nb,
     roll_day_nb,
     size_volume_nb,
@@ -128,12 +135,12 @@ def new_state() -> np.ndarray:
     return st
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False, inline="always")
 def _at(values: np.ndarray, i: int) -> float:
     return values[i] if values.shape[0] > 1 else values[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _close_nb(
     pos: np.ndarray,
     j: int,
@@ -180,7 +187,7 @@ def _close_nb(
     s.n_open = last
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _mark_nb(pos: np.ndarray, n_open: int, bid: float, ask: float, vpp: float) -> float:
     """Floating result of the open positions with longs marked at ``bid``, shorts at ``ask``."""
     total = 0.0
@@ -191,7 +198,7 @@ def _mark_nb(pos: np.ndarray, n_open: int, bid: float, ask: float, vpp: float) -
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _fill_nb(
     k: int,
     i: int,
@@ -305,7 +312,7 @@ def _fill_nb(
     o_status[k] = ORDER_FILLED
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _exit_decision_nb(
     side: int,
     stop: float,
@@ -372,7 +379,155 @@ def _exit_decision_nb(
     return reason, fill, adverse, ambiguous
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
+def _bar_exits_nb(
+    i: int,
+    o: float,
+    h: float,
+    lo: float,
+    sp: float,
+    sl: float,
+    prm: np.ndarray,
+    st: np.ndarray,
+    acct: np.ndarray,
+    pos: np.ndarray,
+    trades: np.ndarray,
+    fills: np.ndarray,
+    adverse: np.ndarray,
+    reasons: np.ndarray,
+    ambig: np.ndarray,
+) -> None:
+    """Stops, targets and the floors on bar ``i`` for every open position (steps 3-4);
+    ``fills``, ``adverse``, ``reasons``, ``ambig`` are scratch arrays of ``len(pos)``."""
+    p = prm[0]
+    s = st[0]
+    n_open = s.n_open
+    vpp = p.value_per_price
+    worst = acct[A_BALANCE]
+    any_ambiguous = False
+    for j in range(n_open):
+        q = pos[j]
+        reason, fill, adv, amb = _exit_decision_nb(
+            q.side, q.stop, q.target, o, h, lo, sp, sl, p.policy
+        )
+        reasons[j] = reason
+        fills[j] = fill
+        adverse[j] = adv
+        ambig[j] = 1.0 if amb else 0.0
+        any_ambiguous = any_ambiguous or amb
+        worst += (q.side * q.volume) * (adv - q.entry_price) * vpp
+        if reason == codes.EXIT_STOP:
+            worst -= p.commission * q.volume * 0.5
+    if any_ambiguous:
+        s.ambiguous += 1
+    breach = codes.BREACH_NONE
+    if p.prop:
+        breach = breach_code_nb(acct, worst)
+    # positions are removed by moving the last one into the gap: walk backwards
+    for j in range(n_open - 1, -1, -1):
+        if breach != codes.BREACH_NONE:
+            stopped = reasons[j] == codes.EXIT_STOP
+            price = fills[j] if stopped else adverse[j]
+            reason = codes.EXIT_STOP if stopped else codes.EXIT_BREACH
+            paid = sl if stopped else 0.0
+            _close_nb(pos, j, trades, st, acct, i, price, reason, ambig[j] > 0.0, paid, prm)
+        elif reasons[j] != 0:
+            code = int(reasons[j])
+            paid = sl if code == codes.EXIT_STOP else 0.0
+            _close_nb(pos, j, trades, st, acct, i, fills[j], code, ambig[j] > 0.0, paid, prm)
+    if breach != codes.BREACH_NONE:
+        s.status = codes.STATUS_BREACHED
+        s.breach_bar = i
+        s.breach_code = breach
+        s.breach_equity = worst
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _bands_nb(
+    pos: np.ndarray, n_open: int, balance: float, vpp: float
+) -> tuple[float, float, float, float, float, float, float]:
+    """What the open positions react to: the highest long stop, the lowest long target (bid),
+    the lowest short stop, the highest short target (ask), and the worst-case equity as
+    ``c + vl × low − vs × (high + spread)``. Missing levels are ±inf."""
+    long_stop = -math.inf
+    long_target = math.inf
+    short_stop = math.inf
+    short_target = -math.inf
+    c = balance
+    vl = 0.0
+    vs = 0.0
+    for j in range(n_open):
+        q = pos[j]
+        v = q.volume * vpp
+        if q.side > 0:
+            if q.stop == q.stop:
+                long_stop = max(long_stop, q.stop)
+            if q.target == q.target:
+                long_target = min(long_target, q.target)
+            c -= v * q.entry_price
+            vl += v
+        else:
+            if q.stop == q.stop:
+                short_stop = min(short_stop, q.stop)
+            if q.target == q.target:
+                short_target = max(short_target, q.target)
+            c += v * q.entry_price
+            vs += v
+    return long_stop, long_target, short_stop, short_target, c, vl, vs
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _quiet_nb(
+    i: int,
+    end: int,
+    high: np.ndarray,
+    low: np.ndarray,
+    spread: np.ndarray,
+    long_stop: float,
+    long_target: float,
+    short_stop: float,
+    short_target: float,
+    c: float,
+    vl: float,
+    vs: float,
+    floor: float,
+    prop: bool,
+    day: np.ndarray,
+    today: int,
+    exit_long: np.ndarray,
+    exit_short: np.ndarray,
+) -> int:
+    """The first bar in ``[i, end)`` on which something may happen to the open positions (a
+    stop or target touched, the worst-case equity near the floor, a Prague midnight, an exit
+    signal), or ``end``. The per-position test of the full path is the same comparison against
+    the extreme levels; the equity test keeps a margin for rounding, so no event is missed."""
+    spread_1 = spread.shape[0] == 1
+    has_exits = exit_long.shape[0] > 0
+    sp = spread[0]
+    k = i
+    while k < end:
+        if not spread_1:
+            sp = spread[k]
+        h = high[k]
+        lo = low[k]
+        if lo <= long_stop or h >= long_target:
+            return k
+        ah = h + sp
+        if ah >= short_stop or lo + sp <= short_target:
+            return k
+        if prop:
+            if day[k] != today:
+                return k
+            worst = c + vl * lo - vs * ah
+            if worst < floor + 1e-9 * (abs(c) + vl * abs(lo) + vs * abs(ah)) + 1e-9:
+                return k
+        if has_exits and k > 0 and (exit_long[k - 1] or exit_short[k - 1]):
+            return k
+        k += 1
+    return end
+
+
+@njit(cache=True, _nrt=False)
 def simulate_nb(
     open_: np.ndarray,
     high: np.ndarray,
@@ -397,49 +552,94 @@ def simulate_nb(
     acct: np.ndarray,
     pos: np.ndarray,
     trades: np.ndarray,
+    scratch: np.ndarray,
 ) -> int:
     """Simulate bars ``[st.cursor, min(stop_bar, n))`` with the first ``n_orders`` orders; return
     the status (``STATUS_OK``, ``STATUS_BREACHED``). See the module docstring for the rules.
 
-    ``trades`` must hold every trade still to come (one per filled order is enough)."""
+    ``trades`` must hold every trade still to come (one per filled order is enough). While
+    nothing is open the loop jumps to the next order's bar: a flat account changes at no bar
+    (Prague midnights met on the way leave the balance as it is, so rolling them at the next
+    bar gives the same floors)."""
     p = prm[0]
     s = st[0]
     n = open_.shape[0]
-    has_exits = exit_long.shape[0] > 0
-    vpp = p.value_per_price
-    fills = np.empty(pos.shape[0], np.float64)
-    adverse = np.empty(pos.shape[0], np.float64)
-    reasons = np.empty(pos.shape[0], np.int64)
-    ambig = np.empty(pos.shape[0], np.bool_)
     end = min(stop_bar, n)
+    has_exits = exit_long.shape[0] > 0
+    spread_1 = spread.shape[0] == 1
+    slip_1 = slip.shape[0] == 1
+    prop = p.prop
+    vpp = p.value_per_price
+    next_bar = o_bar[s.next_order] if s.next_order < n_orders else n
+    fills = scratch[0]
+    adverse = scratch[1]
+    reasons = scratch[2]
+    ambig = scratch[3]
+    floor = -math.inf  # the higher floor of the current day
+    if prop:
+        floor = max(daily_floor_nb(acct), acct[A_OVERALL])
     i = s.cursor
-    while i < end and s.status == codes.STATUS_OK:
-        if p.prop:
-            roll_day_nb(acct, day[i])
+    last = i - 1
+    while i < end:
+        if s.n_open == 0:
+            if next_bar >= end:
+                last = end - 1
+                i = end
+                break
+            i = max(i, next_bar)
+        elif next_bar > i:
+            # skip the bars on which nothing can happen to the open positions
+            ls, lt, ss, st_, c0, vl, vs = _bands_nb(pos, s.n_open, acct[A_BALANCE], vpp)
+            quiet_end = min(end, next_bar)
+            k = _quiet_nb(
+                i,
+                quiet_end,
+                high,
+                low,
+                spread,
+                ls,
+                lt,
+                ss,
+                st_,
+                c0,
+                vl,
+                vs,
+                floor,
+                prop,
+                day,
+                int(acct[A_DAY]),
+                exit_long,
+                exit_short,
+            )
+            if k > i:
+                last = k - 1
+                i = k
+                if i >= end:
+                    break
+        last = i
+        if prop and roll_day_nb(acct, day[i]):
+            floor = max(daily_floor_nb(acct), acct[A_OVERALL])
         o = open_[i]
-        sp = _at(spread, i)
-        sl = _at(slip, i)
+        sp = spread[0] if spread_1 else spread[i]
+        sl = slip[0] if slip_1 else slip[i]
         # -- 2. at the open: exit signals of the previous bar, then entries
         if has_exits and i > 0 and s.n_open > 0 and (exit_long[i - 1] or exit_short[i - 1]):
-            j = s.n_open - 1
-            while j >= 0:
+            for j in range(s.n_open - 1, -1, -1):
                 side = pos[j].side
                 if (side > 0 and exit_long[i - 1]) or (side < 0 and exit_short[i - 1]):
                     price = o - sl if side > 0 else o + sp + sl
                     _close_nb(pos, j, trades, st, acct, i, price, codes.EXIT_SIGNAL, False, sl, prm)
-                j -= 1
-        while s.next_order < n_orders and o_bar[s.next_order] <= i:
+        while next_bar <= i:
             k = s.next_order
             s.next_order += 1
+            next_bar = o_bar[k + 1] if k + 1 < n_orders else n
             if o_bar[k] < i:  # appended too late: its open has passed
                 o_status[k] = codes.REJECT_AFTER_END
                 continue
             if p.exclusive:
-                j = s.n_open - 1
-                while j >= 0:
+                for j in range(s.n_open - 1, -1, -1):
                     price = o - sl if pos[j].side > 0 else o + sp + sl
                     _close_nb(pos, j, trades, st, acct, i, price, codes.EXIT_SIGNAL, False, sl, prm)
-                    j -= 1
             _fill_nb(
                 k,
                 i,
@@ -458,65 +658,40 @@ def simulate_nb(
                 acct,
                 pos,
             )
-        # -- 3. stops and targets, and the worst moment of the bar
-        if s.n_open > 0:
-            balance = acct[A_BALANCE]
-            worst = balance
-            any_ambiguous = False
-            any_exit = False
-            for j in range(s.n_open):
+        # -- 3./4. stops, targets and floors; the full work only when something is touched
+        n_open = s.n_open
+        if n_open > 0:
+            h = high[i]
+            lo = low[i]
+            touched = False
+            worst = acct[A_BALANCE]
+            for j in range(n_open):
                 q = pos[j]
-                reason, fill, adv, amb = _exit_decision_nb(
-                    q.side, q.stop, q.target, o, high[i], low[i], sp, sl, p.policy
+                if q.side > 0:
+                    touched = touched or lo <= q.stop or h >= q.target
+                    worst += q.volume * (lo - q.entry_price) * vpp
+                else:
+                    touched = touched or h + sp >= q.stop or lo + sp <= q.target
+                    worst -= q.volume * (h + sp - q.entry_price) * vpp
+            if touched or worst < floor:
+                _bar_exits_nb(
+                    i, o, h, lo, sp, sl, prm, st, acct, pos, trades, fills, adverse, reasons, ambig
                 )
-                reasons[j] = reason
-                fills[j] = fill
-                adverse[j] = adv
-                ambig[j] = amb
-                any_ambiguous = any_ambiguous or amb
-                any_exit = any_exit or reason != 0
-                worst += (q.side * q.volume) * (adv - q.entry_price) * vpp
-                if reason == codes.EXIT_STOP:
-                    worst -= p.commission * q.volume * 0.5
-            if any_ambiguous:
-                s.ambiguous += 1
-            breach = codes.BREACH_NONE
-            if p.prop:
-                breach = breach_code_nb(acct, worst)
-            if breach != codes.BREACH_NONE:
-                j = s.n_open - 1
-                while j >= 0:
-                    stopped = reasons[j] == codes.EXIT_STOP
-                    price = fills[j] if stopped else adverse[j]
-                    reason = codes.EXIT_STOP if stopped else codes.EXIT_BREACH
-                    paid = sl if stopped else 0.0
-                    _close_nb(pos, j, trades, st, acct, i, price, reason, ambig[j], paid, prm)
-                    j -= 1
-                s.status = codes.STATUS_BREACHED
-                s.breach_bar = i
-                s.breach_code = breach
-                s.breach_equity = worst
-                s.equity = acct[A_BALANCE]
-                i += 1
-                break
-            if any_exit:
-                j = s.n_open - 1
-                while j >= 0:
-                    if reasons[j] != 0:
-                        paid = sl if reasons[j] == codes.EXIT_STOP else 0.0
-                        _close_nb(
-                            pos, j, trades, st, acct, i, fills[j], reasons[j], ambig[j], paid, prm
-                        )
-                    j -= 1
-        # -- 5. equity at the close
-        c = close[i]
-        s.equity = acct[A_BALANCE] + _mark_nb(pos, s.n_open, c, c + sp, vpp)
+                if s.status != codes.STATUS_OK:
+                    i += 1
+                    break
         i += 1
+    if last >= 0 and s.status == codes.STATUS_OK:
+        c = close[last]
+        sp = spread[0] if spread_1 else spread[last]
+        s.equity = acct[A_BALANCE] + _mark_nb(pos, s.n_open, c, c + sp, vpp)
+    elif s.status != codes.STATUS_OK:
+        s.equity = acct[A_BALANCE]
     s.cursor = i
     return s.status
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def close_all_nb(
     close: np.ndarray,
     spread: np.ndarray,

@@ -42,8 +42,9 @@ TRADE_COLUMNS = (
 )
 
 
-def trades_frame(records: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
-    """The trade list of kernel trade records, sorted by entry (then order).
+def trades_frame(records: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+    """The trade list of kernel trade records, sorted by entry (then order); ``times`` are the
+    bars' open times in UTC epoch ns.
 
     Columns: ``entry_time``/``exit_time`` (bar open times: a fill at a bar's open, or a stop or
     target inside that bar), ``side`` (``long``/``short``), ``volume`` (lots), ``entry_price``
@@ -53,33 +54,39 @@ def trades_frame(records: np.ndarray, index: pd.DatetimeIndex) -> pd.DataFrame:
     bar touched stop and target), ``commission``, ``slippage`` (money), ``risk``,
     ``multiplier``, ``entry_bar``/``exit_bar`` (positions in the bars), ``order``.
     """
-    rec = records[np.lexsort((records["order"], records["entry_bar"]))]
-    times = index.asi8
-    risk = rec["risk"]
+    cols = {name: records[name] for name in records.dtype.names}
+    key = cols["entry_bar"] * (int(cols["order"].max(initial=0)) + 1) + cols["order"]
+    if key.shape[0] > 1 and not bool(np.all(key[1:] >= key[:-1])):
+        take = np.argsort(key, kind="stable")
+        cols = {name: values[take] for name, values in cols.items()}
+    else:
+        cols = {name: np.ascontiguousarray(values) for name, values in cols.items()}
+    risk = cols["risk"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(risk > 0, rec["pnl"] / risk, np.nan)
+        r = np.where(risk > 0, cols["pnl"] / risk, np.nan)
     return pd.DataFrame(
         {
-            "entry_time": _times(times[rec["entry_bar"]]),
-            "exit_time": _times(times[rec["exit_bar"]]),
-            "side": pd.Categorical.from_codes((rec["side"] > 0).astype(np.int8), dtype=_SIDE),
-            "volume": rec["volume"],
-            "entry_price": rec["entry_price"],
-            "exit_price": rec["exit_price"],
-            "stop": rec["stop"],
-            "target": rec["target"],
-            "pnl": rec["pnl"],
+            "entry_time": _times(times[cols["entry_bar"]]),
+            "exit_time": _times(times[cols["exit_bar"]]),
+            "side": pd.Categorical.from_codes((cols["side"] > 0).astype(np.int8), dtype=_SIDE),
+            "volume": cols["volume"],
+            "entry_price": cols["entry_price"],
+            "exit_price": cols["exit_price"],
+            "stop": cols["stop"],
+            "target": cols["target"],
+            "pnl": cols["pnl"],
             "r": r,
-            "exit_reason": pd.Categorical.from_codes(rec["exit_reason"] - 1, dtype=_REASONS),
-            "ambiguous": rec["ambiguous"],
-            "commission": rec["commission"],
-            "slippage": rec["slippage"],
+            "exit_reason": pd.Categorical.from_codes(cols["exit_reason"] - 1, dtype=_REASONS),
+            "ambiguous": cols["ambiguous"],
+            "commission": cols["commission"],
+            "slippage": cols["slippage"],
             "risk": risk,
-            "multiplier": rec["multiplier"],
-            "entry_bar": rec["entry_bar"],
-            "exit_bar": rec["exit_bar"],
-            "order": rec["order"],
-        }
+            "multiplier": cols["multiplier"],
+            "entry_bar": cols["entry_bar"],
+            "exit_bar": cols["exit_bar"],
+            "order": cols["order"],
+        },
+        copy=False,
     )
 
 
@@ -138,7 +145,7 @@ class BacktestResult:
         for name, count in sim.rejections().items():
             counts[name] = counts.get(name, 0) + count
         return cls(
-            trades=trades_frame(sim.closed_trades, market.index),
+            trades=trades_frame(sim.closed_trades, market.time),
             market=market,
             params=sim.params,
             config_hash=config_hash,

@@ -753,3 +753,31 @@ def equity_curve_nb(
         total += realized[i]
         equity[i] += total
     return equity, exposed
+
+
+@njit(cache=True)
+def curve_stats_nb(
+    equity: np.ndarray, day: np.ndarray, initial: float
+) -> tuple[float, float, np.ndarray]:
+    """One pass over the equity curve: the largest fall below the running peak (the initial
+    balance is the first peak) in money and in percent of that peak, and the equity at the last
+    bar of each day (``day`` numbers per bar, non-decreasing)."""
+    n = equity.shape[0]
+    peak = initial
+    dd = 0.0
+    dd_pct = 0.0
+    ends = np.empty(n, np.float64)
+    k = 0
+    for i in range(n):
+        v = equity[i]
+        if v > peak:
+            peak = v
+        fall = peak - v
+        if fall > dd:
+            dd = fall
+        if fall / peak > dd_pct:
+            dd_pct = fall / peak
+        if i == n - 1 or day[i + 1] != day[i]:
+            ends[k] = v
+            k += 1
+    return dd, dd_pct * 100.0, ends[:k]

@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mikrobot.backtest.nb import curve_stats_nb
+
 if TYPE_CHECKING:
     from mikrobot.backtest.result import BacktestResult
 
@@ -78,11 +80,12 @@ class Stats:
 def daily_returns(equity: np.ndarray, day: np.ndarray, initial: float) -> np.ndarray:
     """Returns of the equity at each day's last bar against the previous day's (the initial
     balance before the first); ``day`` is the Prague day number of each bar."""
-    n = equity.shape[0]
-    if n == 0:
+    return _returns(curve_stats_nb(equity, day[: equity.shape[0]], initial)[2], initial)
+
+
+def _returns(ends: np.ndarray, initial: float) -> np.ndarray:
+    if ends.shape[0] == 0:
         return np.zeros(0)
-    last = np.flatnonzero(np.diff(day[:n]) != 0)
-    ends = equity[np.append(last, n - 1)]
     previous = np.concatenate(([initial], ends[:-1]))
     return ends / previous - 1.0
 
@@ -105,11 +108,8 @@ def sortino_ratio(returns: np.ndarray, periods: int = PERIODS_PER_YEAR) -> float
 
 def max_drawdown(equity: np.ndarray, initial: float) -> tuple[float, float]:
     """(largest fall below the running peak in money, largest fall as % of its peak)."""
-    if equity.shape[0] == 0:
-        return 0.0, 0.0
-    peak = np.maximum.accumulate(np.maximum(equity, initial))
-    fall = peak - equity
-    return float(fall.max()), float((fall / peak).max() * 100.0)
+    dd, dd_pct, _ = curve_stats_nb(equity, np.zeros(equity.shape[0], np.int64), initial)
+    return float(dd), float(dd_pct)
 
 
 def compute_stats(result: BacktestResult) -> Stats:
@@ -120,8 +120,8 @@ def compute_stats(result: BacktestResult) -> Stats:
     equity = result._curves[0]
     exposed = result._curves[1]
     day = result.market.day
-    dd_money, dd_pct = max_drawdown(equity, initial)
-    rets = daily_returns(equity, day, initial)
+    dd_money, dd_pct, ends = curve_stats_nb(equity, day[: equity.shape[0]], initial)
+    rets = _returns(ends, initial)
     wins = pnl[pnl > 0].sum()
     losses = -pnl[pnl < 0].sum()
     if pnl.size == 0:
@@ -139,8 +139,8 @@ def compute_stats(result: BacktestResult) -> Stats:
         net_result=float(net),
         return_pct=float(net / initial * 100.0),
         final_balance=float(result.final_balance),
-        max_drawdown=dd_money,
-        max_drawdown_pct=dd_pct,
+        max_drawdown=float(dd_money),
+        max_drawdown_pct=float(dd_pct),
         sharpe=sharpe_ratio(rets),
         sortino=sortino_ratio(rets),
         profit_factor=pf,

@@ -18,11 +18,21 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from mikrobot.core.errors import ConfigError
 from mikrobot.core.instruments import SymbolRegistry
+from mikrobot.core.sessions import SessionWindow
+from mikrobot.risk.params import PropFirmSelection, SizingParams
+from mikrobot.strategy.params import (
+    EvaluationParams,
+    FeedbackParams,
+    SessionWindowParams,
+    default_session_table,
+    merge_session_table,
+    session_windows,
+)
 
 CONFIG_ENV = "MIKROBOT_CONFIG"
 DEFAULT_FILE = "mikrobot.toml"
@@ -69,6 +79,40 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="per-symbol overrides of SymbolSpec fields, or whole new symbols",
     )
+    sessions: dict[str, SessionWindowParams] = Field(
+        default_factory=default_session_table,
+        description="session table: per-centre overrides of the default windows, or new ones",
+    )
+    evaluation: EvaluationParams = EvaluationParams()
+    feedback: FeedbackParams = FeedbackParams()
+    risk: SizingParams = SizingParams()
+    propfirm: PropFirmSelection = PropFirmSelection()
+
+    @field_validator("sessions", mode="before")
+    @classmethod
+    def _merge_sessions(cls, value: Any) -> Any:
+        return merge_session_table(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        unknown = [n for n in self.evaluation.sessions.allowed if n not in self.sessions]
+        if unknown:
+            raise ValueError(
+                f"evaluation.sessions.allowed names {', '.join(unknown)}, which the [sessions] "
+                f"table does not define (it has {', '.join(self.sessions)})"
+            )
+        if self.feedback.confidence_max < self.evaluation.confidence.minimum:
+            raise ValueError(
+                f"feedback.confidence_max {self.feedback.confidence_max} is below "
+                f"evaluation.confidence.minimum {self.evaluation.confidence.minimum}: raise it"
+            )
+        if self.feedback.cap_min > self.evaluation.sizing.multiplier_at_max:
+            raise ValueError(
+                f"feedback.cap_min {self.feedback.cap_min} is above "
+                f"evaluation.sizing.multiplier_at_max {self.evaluation.sizing.multiplier_at_max}: "
+                "lower it"
+            )
+        return self
 
     @field_validator("symbols")
     @classmethod
@@ -98,6 +142,10 @@ class Settings(BaseSettings):
         """Symbol specs: the defaults with this config's overrides applied."""
         return SymbolRegistry().with_overrides(self.symbols)
 
+    def session_windows(self) -> tuple[SessionWindow, ...]:
+        """The ``[sessions]`` table as core session windows (for evaluation and scoring)."""
+        return session_windows(self.sessions)
+
     def config_hash(self) -> str:
         """First 16 hex digits of the SHA-256 of the settings as canonical JSON (paths excluded)."""
         data = self.model_dump(mode="json", exclude={"home"})
@@ -112,6 +160,12 @@ def _format_error(exc: ValidationError, origin: str) -> str:
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
         if err["type"] == "extra_forbidden":
             lines.append(f"unknown key {loc!r}: remove it or check its spelling")
+        elif not err["loc"]:
+            # cross-section checks: the message names the fields; the input would be noise
+            lines.append(str(err["msg"]).removeprefix("Value error, "))
+        elif err["type"] == "value_error" and isinstance(err.get("input"), dict):
+            # a section's own check: its message names the key; the section dump is noise
+            lines.append(f"{loc}: {str(err['msg']).removeprefix('Value error, ')}")
         else:
             lines.append(f"{loc}: {err['msg']} (got {err.get('input')!r})")
     return f"invalid configuration in {origin}:\n  " + "\n  ".join(lines)

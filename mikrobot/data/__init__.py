@@ -12,9 +12,9 @@ _EXPORTS = {
     "make_bars": "mikrobot.data.frame",
     "check_canonical": "mikrobot.data.frame",
     "load_bars": "mikrobot.data.loaders",
-    "resample": "mikrobot.data.resample",
-    "validate": "mikrobot.data.validate",
-    "ValidationReport": "mikrobot.data.validate",
+    "resample": "mikrobot.data.resampling",
+    "validate": "mikrobot.data.validation",
+    "ValidationReport": "mikrobot.data.validation",
     "BarStore": "mikrobot.data.store",
     "synthetic": "mikrobot.data.synthetic",
 }
@@ -27,4 +27,4 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'mikrobot.data' has no attribute {name!r}")
     mod = importlib.import_module(module)
-    return mod if module.endswith(name) else getattr(mod, name)
+    return mod if module.rsplit(".", 1)[-1] == name else getattr(mod, name)

@@ -13,6 +13,7 @@ Accepted names:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -87,12 +88,14 @@ def localize_to_utc(
     *,
     path: str | None = None,
     first_line: int = 1,
+    line_of: Callable[[int], int] | None = None,
 ) -> pd.DatetimeIndex:
     """Convert naive wall-clock times of zone ``tz`` to a UTC ``DatetimeIndex``.
 
     Times that do not exist in the zone (skipped by a spring DST change) raise :class:`DataError`
-    naming the line (``first_line`` is the file line of ``naive[0]``). Repeated autumn hours are
-    resolved by order, which needs the times sorted.
+    naming the line: ``line_of(i)`` when given (the file line of ``naive[i]``, for files with
+    blank lines), else ``first_line + i``. Repeated autumn hours are resolved by order, which
+    needs the times sorted.
     """
     zone = resolve_zone(tz)
     values = naive.as_unit("ns") if naive.tz is None else naive.tz_localize(None).as_unit("ns")
@@ -109,7 +112,18 @@ def localize_to_utc(
             f"time {naive[pos]} does not exist or is ambiguous in zone {tz!r} "
             "(a daylight-saving change); check the file's zone or use a fixed offset",
             path=path,
-            line=first_line + pos,
+            line=line_of(pos) if line_of is not None else first_line + pos,
             field="time",
         ) from None
     return local.tz_convert("UTC")
+
+
+def utc_to_wall(utc: pd.DatetimeIndex, tz: str) -> pd.DatetimeIndex:
+    """The naive wall-clock times of zone ``tz`` for UTC times: the inverse of :func:`localize_to_utc`.
+
+    Naive input is taken as UTC. Writers use it to produce files in a source zone.
+    """
+    zone = resolve_zone(tz)
+    aware = utc.tz_localize("UTC") if utc.tz is None else utc.tz_convert("UTC")
+    local = aware if zone.is_fixed else aware.tz_convert(zone.zone)
+    return local.tz_localize(None).as_unit("ns") + pd.Timedelta(minutes=zone.shift_minutes)

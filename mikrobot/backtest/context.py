@@ -4,8 +4,8 @@ The volatility regime (SPEC §5): the percentile of the current M5 ATR within th
 ``lookback_days`` of M5 ATRs. M5 bars come from the M1 bars (MetaTrader semantics, as
 ``mikrobot.core.bars.aggregate_ohlc`` builds them: a bin ``[floor(t / 5 min) × 5 min, + 5 min)``
 per M1 open time ``t``, first open, highest high, lowest low, last close; empty bins are not
-invented), the ATR is the structure engine's Wilder ATR
-(``mikrobot.structure.nb.atr_nb``), and the rank is
+invented), the ATR is Wilder's with an SMA seed (the structure engine's definition,
+``mikrobot.structure.nb.atr_nb``), and the rank is
 :func:`mikrobot.strategy.context.atr_percentile`'s: ``100 × (count(h < current) + ½
 count(h == current)) / count(h)`` over the finite ATRs of the window.
 """
@@ -45,6 +45,30 @@ def m5_nb(
             lo[k] = min(lo[k], low[i])
         cl[k] = close[i]
     return label[: k + 1], hi[: k + 1], lo[: k + 1], cl[: k + 1]
+
+
+@njit(cache=True)
+def atr_nb(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) -> np.ndarray:
+    """Wilder ATR seeded with the mean of the first ``period`` true ranges (bars 1..period),
+    NaN before; true range = max(high − low, |high − previous close|, |low − previous close|)."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    total = 0.0
+    value = np.nan
+    a = (period - 1) / period
+    b = 1 / period
+    for t in range(1, n):
+        tr = max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
+        if t < period:
+            total += tr
+        elif t == period:
+            total += tr
+            value = total / period
+            out[t] = value
+        else:
+            value = value * a + tr * b
+            out[t] = value
+    return out
 
 
 @njit(cache=True)
@@ -106,8 +130,6 @@ def atr_percentiles(
 ) -> np.ndarray:
     """The M5 ATR(``period``) percentile over the last ``lookback_days`` × 288 M5 bars at each
     instant of ``ts`` (UTC epoch ns, sorted ascending), using only M5 bars closed by then."""
-    from mikrobot.structure.nb import atr_nb
-
     label, high, low, close = m5_nb(market.time, market.high, market.low, market.close)
     atr = atr_nb(high, low, close, period)
     finite = np.isfinite(atr)

@@ -43,9 +43,12 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def announce_compilation(stream: Any = None) -> None:
-    """Print :data:`COMPILE_MESSAGE` to ``stream`` (stderr) the first time numba compiles
-    anything in this process (a cache hit loads the machine code and says nothing)."""
+def announce_compilation(stream: Any = None) -> Any:
+    """Print :data:`COMPILE_MESSAGE` to ``stream`` (default stderr) the first time numba
+    compiles anything after this call (a cache hit loads the machine code and says nothing).
+
+    Returns the registered ``numba.core.event.Listener``; pass it to
+    ``numba.core.event.unregister("numba:compile", listener)`` to stop listening."""
     from numba.core import event
 
     out = sys.stderr if stream is None else stream
@@ -62,7 +65,9 @@ def announce_compilation(stream: Any = None) -> None:
         def on_end(self, ev: event.Event) -> None:
             pass
 
-    event.register("numba:compile", _Once())
+    listener = _Once()
+    event.register("numba:compile", listener)
+    return listener
 
 
 def _settings(config: Path | None, preset: str | None) -> Settings:
@@ -219,40 +224,41 @@ def backtest(
 
     Exit status 0 after a run (whatever its verdict), 2 on bad input.
     """
+    from numba.core import event
+
     from mikrobot.core.errors import MikrobotError
 
     started = time.perf_counter()
+    chosen = [
+        n for n, on in (("--data", data), ("--stored", stored), ("--synthetic", synthetic)) if on
+    ]
+    listener = announce_compilation()  # the synthetic market and the loaders use numba too
     try:
-        chosen = [
-            n
-            for n, on in (("--data", data), ("--stored", stored), ("--synthetic", synthetic))
-            if on
-        ]
-        if len(chosen) > 1:
-            raise _Failure(f"give one source of bars, not {' and '.join(chosen)}")
-        if tz is not None and data is None:
-            raise _Failure("--tz applies to --data files only")
-        _check_output(report, "--report")
-        _check_output(trades, "--trades")
-        settings = _settings(config, preset)
-        bars, spec, source = _load(
-            settings,
-            data=data,
-            stored=stored,
-            symbol=symbol,
-            tz=tz,
-            start=start,
-            end=end,
-            days=days,
-            seed=seed,
-        )
-    except _Failure as exc:
-        raise _fail(str(exc)) from None
-    except (MikrobotError, ValueError, OSError) as exc:
-        raise _fail(str(exc)) from None
-    loaded = time.perf_counter()
-    announce_compilation()
-    result, found, timing = run(settings, bars, spec)
+        try:
+            if len(chosen) > 1:
+                raise _Failure(f"give one source of bars, not {' and '.join(chosen)}")
+            if tz is not None and data is None:
+                raise _Failure("--tz applies to --data files only")
+            _check_output(report, "--report")
+            _check_output(trades, "--trades")
+            settings = _settings(config, preset)
+            bars, spec, source = _load(
+                settings,
+                data=data,
+                stored=stored,
+                symbol=symbol,
+                tz=tz,
+                start=start,
+                end=end,
+                days=days,
+                seed=seed,
+            )
+        except (_Failure, MikrobotError, ValueError, OSError) as exc:
+            raise _fail(str(exc)) from None
+        loaded = time.perf_counter()
+        result, found, timing = run(settings, bars, spec)
+    finally:
+        event.unregister("numba:compile", listener)
     timing = {"load": loaded - started, **timing}
 
     written: dict[str, str | None] = {"report": None, "trades_csv": None}

@@ -1,0 +1,1 @@
+"""Backtesting on M1 bars: simulation, statistics, reports and look-ahead checks."""

@@ -13,13 +13,12 @@ this. Target: <= 60 ms warm.
 
 from __future__ import annotations
 
-import importlib.util
-
 from common import M1_BARS, QUICK_M1_BARS, median_ms, random_walk, repeats
 
-from mikrobot.backtest import BacktestParams, SlippageParams
+from mikrobot.backtest import BacktestParams, SlippageParams, run_setups
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.risk.params import SizingParams
+from mikrobot.structure.api import setups
 
 SPEC = DEFAULT_SPECS["EURUSD"]
 PARAMS = BacktestParams(
@@ -40,13 +39,6 @@ def rows(quick: bool) -> list[dict]:
         "n": n,
         "target_ms": 60.0,
     }
-    if importlib.util.find_spec("mikrobot.structure.api") is None:
-        row.update(mikrobot_ms=None, notes="skipped: mikrobot.structure.api is not merged yet")
-        return [row]
-    from mikrobot.structure.api import setups
-
-    from mikrobot.backtest.driver import run_setups
-
     m1 = random_walk(n)
     runs = repeats(quick, fast=True)
 

@@ -1,8 +1,8 @@
 """M1: peak memory (RSS) of a process that runs a one-year backtest.
 
 A fresh Python process imports mikrobot, builds one synthetic year of M1 bars
-(``random_walk(374_400)``), finds the BOS+retest setups when the structure engine is present
-(else it runs the B3 engine check instead), backtests them with the FTMO rules, computes the
+(``random_walk(374_400)``), finds the BOS+retest setups, backtests them through the strategic
+evaluation with the FTMO 2-Step Challenge rules, computes the
 trade list, the equity curve and the statistics, and reports its peak resident set size from
 ``resource.getrusage(RUSAGE_SELF).ru_maxrss``. The peer row is a fresh process that only
 imports vectorbt. Target: <= 300 MB.
@@ -25,25 +25,19 @@ M1_BARS = 374_400
 QUICK_M1_BARS = 10_000
 
 _BACKTEST = """
-import importlib.util, json, resource, sys
+import json, resource, sys
 sys.path.insert(0, {repo!r})
+from mikrobot.backtest import run_setups
 from mikrobot.core.instruments import DEFAULT_SPECS
 from mikrobot.data.synthetic import random_walk
+from mikrobot.structure.api import setups
 m1 = random_walk({n})
 spec = DEFAULT_SPECS["EURUSD"]
-if importlib.util.find_spec("mikrobot.structure.api") is not None:
-    from mikrobot.backtest.driver import run_setups
-    from mikrobot.structure.api import setups
-    result = run_setups(m1, setups(m1, spec=spec), spec=spec)
-    what = "setups + run_setups"
-else:
-    from mikrobot.backtest import run_sma_cross
-    result = run_sma_cross(m1, sl=0.001, tp=0.0015, cash_fraction=0.9999)
-    what = "run_sma_cross (structure engine not merged)"
+result = run_setups(m1, setups(m1, spec=spec), spec=spec)
 result.stats
 result.equity
 print(json.dumps({{"maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "trades": len(result.trades), "what": what}}))
+                  "trades": len(result.trades)}}))
 """
 
 _PEER = """
@@ -75,7 +69,7 @@ def rows(quick: bool) -> list[dict]:
     return [
         {
             "id": "M1",
-            "what": f"peak RSS of a one-year backtest process ({ours['what']})",
+            "what": "peak RSS of a one-year process: bars, setups, backtest, stats, equity",
             "mikrobot_ms": None,
             "peer": "vectorbt 1.2.0 import" if peer is not None else "vectorbt (not installed)",
             "peer_ms": None,

@@ -4,7 +4,7 @@ Each ``*_figure`` function takes a :class:`~mikrobot.backtest.result.BacktestRes
 returns a ``plotly.graph_objects.Figure`` (show it in JupyterLab as the cell's value):
 
 * :func:`price_figure` - candles with the trades (entry markers, entry → exit arrows, stop and
-  target lines); with ``structure=True`` the structure layer of :func:`mikrobot.structure.plot`
+  target lines); with ``structure=True`` the structure layer of ``mikrobot.structure.plot``
   (swings, BOS/CHoCH, retest setups) over a window of M5 candles, otherwise the whole run on
   coarser candles;
 * :func:`equity_figure` - equity and drawdown, with the prop-firm floors and target;
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from mikrobot.backtest.engine import Market
     from mikrobot.backtest.result import BacktestResult
+    from mikrobot.structure.params import StructureParams
 
 #: the engine's own refusal codes (the others come from the strategic evaluation)
 ENGINE_CODES = frozenset((*codes.REJECT_NAMES, "account_breached", "invalid_signal"))
@@ -278,6 +279,7 @@ def price_figure(
     setups: pd.DataFrame | None = None,
     *,
     m5: pd.DataFrame | None = None,
+    params: StructureParams | None = None,
     structure: bool = True,
     start: Any = None,
     end: Any = None,
@@ -300,7 +302,9 @@ def price_figure(
         setups: the :func:`mikrobot.structure.setups` frame the backtest used (``structure=True``
             only; None recomputes it from ``bars`` with default structure parameters).
         m5: M5 bars of the same feed (default: built from ``bars``).
-        structure: True draws :func:`mikrobot.structure.plot`'s layer (M5 candles, swings,
+        params: the structure parameters the setups were found with (default
+            ``StructureParams()``); the swings and breaks are drawn with them.
+        structure: True draws ``mikrobot.structure.plot``'s layer (M5 candles, swings,
             BOS/CHoCH, retest setups) over a window of ``last_days`` days; without ``start``
             and ``end`` the window ends at the last trade's exit (or the data's end). False
             draws the whole span (or ``start``..``end``) on the finest candles of M1, M5, M15,
@@ -318,7 +322,7 @@ def price_figure(
     digits = _digits(result)
     trades = result.trades
     if structure:
-        from mikrobot.structure.plot import plot
+        from mikrobot.structure.plotting import plot
 
         m1 = market_frame(result.market) if bars is None else bars
         if start is None and end is None and len(trades):
@@ -331,6 +335,7 @@ def price_figure(
             start=start,
             end=end,
             title=title,
+            params=params,
             last_days=last_days,
             max_candles=max_candles,
             height=height,
@@ -808,6 +813,7 @@ def write_report(
     bars: pd.DataFrame | None = None,
     setups: pd.DataFrame | None = None,
     m5: pd.DataFrame | None = None,
+    params: StructureParams | None = None,
     title: str | None = None,
     info: Mapping[str, Any] | None = None,
     last_days: float = 3.0,
@@ -827,7 +833,8 @@ def write_report(
     temporary name first and moved into place, so a failure leaves no half-written report.
 
     ``bars`` are the M1 bars of the backtest (default: rebuilt from ``result.market``),
-    ``setups`` the setups it traded (None recomputes them with default structure parameters).
+    ``setups`` the setups it traded (None recomputes them), ``params`` the structure
+    parameters they were found with (default ``StructureParams()``).
     """
     from plotly.offline import get_plotlyjs
 
@@ -839,7 +846,9 @@ def write_report(
     if title is None:
         title = f"mikrobot backtest: {spec.name}, {span}"
     overview = price_figure(result, bars, structure=False, max_candles=max_candles, height=560)
-    detail = price_figure(result, bars, setups, m5=m5, structure=True, last_days=last_days)
+    detail = price_figure(
+        result, bars, setups, m5=m5, params=params, structure=True, last_days=last_days
+    )
     equity = equity_figure(result, max_points=max_points)
     sections = [
         (

@@ -4,8 +4,8 @@ Bars come from a file (``--data``), the Parquet bar store (``--stored``) or the 
 market (``--synthetic``, the default). The settings (``--config``, else ``$MIKROBOT_CONFIG``,
 else ``./mikrobot.toml``, else the defaults) give the symbol specs, the strategic evaluation,
 the performance feedback, the sizing and the prop-firm rules (``--preset`` replaces the
-configured preset); their hash is stamped on the result. The structure engine runs with its
-default parameters.
+configured preset) and the structure engine's parameters; their hash is stamped on the
+result.
 
 Heavy libraries load inside the command, and plotly only with ``--report``, so the command
 starts fast. The numba kernels are compiled on the first run and cached on disk; while that
@@ -149,15 +149,15 @@ def _load(
 def run(
     settings: Settings, bars: pd.DataFrame, spec: SymbolSpec
 ) -> tuple[BacktestResult, pd.DataFrame, dict[str, float]]:
-    """Setups of ``bars`` through :func:`mikrobot.backtest.driver.run_setups` with the
-    settings' evaluation, feedback, sessions, sizing and prop-firm rules; returns the result,
+    """Setups of ``bars`` (with the settings' structure parameters) through
+    :func:`mikrobot.backtest.driver.run_setups` with the settings' evaluation, feedback, sessions, sizing and prop-firm rules; returns the result,
     the setups and the seconds each step took."""
     from mikrobot.backtest.driver import run_setups
     from mikrobot.backtest.params import BacktestParams
     from mikrobot.structure.api import setups as find_setups
 
     t0 = time.perf_counter()
-    found = find_setups(bars, None, spec)
+    found = find_setups(bars, None, spec, settings.structure)
     t1 = time.perf_counter()
     params = BacktestParams(
         initial_balance=settings.propfirm.initial_balance,
@@ -271,7 +271,14 @@ def backtest(
             from mikrobot.backtest.report import write_report
 
             t0 = time.perf_counter()
-            write_report(result, report, bars=bars, setups=found, info={"data": source})
+            write_report(
+                result,
+                report,
+                bars=bars,
+                setups=found,
+                params=settings.structure,
+                info={"data": source},
+            )
             timing["report"] = time.perf_counter() - t0
             written["report"] = str(report)
     except OSError as exc:

@@ -60,13 +60,17 @@ def test_preset_changes_the_rules_and_the_hash():
 
 def test_config_file_is_read(tmp_path):
     path = tmp_path / "mikrobot.toml"
-    path.write_text("[risk]\nrisk_per_trade = 0.002\n", encoding="utf-8")
+    path.write_text(
+        "[risk]\nrisk_per_trade = 0.002\n[structure]\nleft = 5\nright = 5\n", encoding="utf-8"
+    )
     done = invoke("--days", DAYS, "--config", str(path), "--json")
     assert done.exit_code == 0, done.output
     data = json.loads(done.stdout)
     settings = load_settings(path)
     assert data["config_hash"] == settings.config_hash()
     assert data == data | expected_summary(settings)
+    # the structure section reaches the setups: fewer swings, fewer signals than the defaults
+    assert data["signals"] < expected_summary(load_settings())["signals"]
 
 
 def test_table_report_and_trades(tmp_path):

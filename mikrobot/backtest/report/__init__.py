@@ -12,9 +12,12 @@ returns a ``plotly.graph_objects.Figure`` (show it in JupyterLab as the cell's v
 * :func:`monthly_returns_figure` - returns per calendar month (UTC), year × month;
 * :func:`rejections_figure` - refused signals by reason code.
 
-:func:`write_report` (:mod:`~mikrobot.backtest.report.page`) puts them in one HTML file with plotly.js embedded once, after a table of
+:func:`write_report` puts them in one HTML file with plotly.js embedded once, after a table of
 the statistics with the prop-firm verdict, the config hash and the parameters. Long M1 curves
 are thinned for drawing (see :func:`decimate_indices`): the figures say so in their titles.
+
+Modules: :mod:`~mikrobot.backtest.report.price` (price chart), ``curves`` (equity, R, months,
+refusals), ``page`` (the HTML file), ``style`` (shared look).
 
 Plotly is imported inside the functions, so importing this module does not load it. Times on the
 charts are UTC without a zone suffix, at bar **open** times (MetaTrader's label).

@@ -13,13 +13,19 @@ Rows:
   ``Portfolio.from_signals`` (SMA 10/30 cross with SL/TP, B3's call) on the standard 374,400-bar
   random walk, its own on-disk cache warm. Target <= 1.5 s.
 * ``B5-stored``: the same year read from the Parquet bar store (``--stored``), cache warm.
+* ``B5-base``: as ``B5``, in a process where scipy cannot be imported - as after
+  ``pip install mikrobot`` without the extras (scipy comes with the bench/research peers; numba
+  imports it at start-up for BLAS when it is there).
 * ``B5-cold``: ``NUMBA_CACHE_DIR`` pointed at a new empty directory for every run, so every
   kernel compiles; ``compile_message`` says whether the progress message appeared. Peer:
   vectorbt the same way. Target <= 20 s.
+* ``B5-floor``: a fresh process that only imports numpy, pandas, numba, pydantic-settings and
+  typer and starts numba's CPU target (which imports scipy when it is installed, for BLAS) -
+  what any numba + pandas command pays before its own work; B5 minus this is mikrobot's share.
 * ``B5-report``: ``--report`` on the synthetic year: ``mikrobot_ms`` is the report's own time
   (``seconds.report``), ``report_mb`` the file size.
 
-``--quick``: 30 synthetic days, 3 warm runs, no stored/cold/peer runs (a smoke run).
+``--quick``: 30 synthetic days, 3 warm runs, the floor; no stored/cold/peer runs (a smoke run).
 """
 
 from __future__ import annotations
@@ -42,6 +48,19 @@ QUICK_DAYS = 30
 TARGET_WARM_MS = 1_500.0
 TARGET_COLD_MS = 20_000.0
 COMPILE_MESSAGE = "compiling kernels, first run only"
+
+NO_SCIPY = (
+    "import runpy, sys\n"
+    "sys.modules['scipy'] = None  # an install without scipy: numba skips its BLAS check\n"
+    "sys.argv = ['mikrobot', *sys.argv[1:]]\n"
+    "runpy.run_module('mikrobot', run_name='__main__', alter_sys=True)\n"
+)
+
+FLOOR_CODE = (
+    "import numpy, pandas, numba, pydantic_settings, typer\n"
+    "from numba.core.registry import cpu_target\n"
+    "cpu_target.target_context.refresh()\n"
+)
 
 PEER_CODE = """
 import sys, warnings
@@ -138,6 +157,15 @@ def _peer_series(runs: int, work: Path, *, cold: bool, quick: bool) -> dict[str,
     return _series([sys.executable, str(script), str(data)], runs, work, cold=cold)
 
 
+def _modules_after(code: str, work: Path) -> set[str]:
+    """Top-level module names loaded by ``code`` in a fresh process."""
+    probe = code + "import sys\nprint(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=work, check=True
+    )
+    return set(done.stdout.split())
+
+
 def _store_year(work: Path) -> None:
     """The synthetic year, appended to a bar store under ``work/home``."""
     env = _env(work / "home", None)
@@ -202,8 +230,39 @@ def rows(quick: bool) -> list[dict]:
         )
         peer = _peer_series(runs, work, cold=False, quick=quick)
         out.append(_with_peer(row, peer, "import + first from_signals, cache warm", quick))
+        floor = _series([sys.executable, "-c", FLOOR_CODE], runs, work)
+        out.append(
+            {
+                "id": "B5-floor",
+                "what": "fresh process: import numpy, pandas, numba, pydantic-settings, typer; "
+                "numba target start-up",
+                "mikrobot_ms": floor["wall_ms"],
+                "cpu_ms": floor["cpu_ms"],
+                "peer": None,
+                "peer_ms": None,
+                "ratio": None,
+                "n": None,
+                "notes": f"child CPU {floor['cpu_ms']:,.0f} ms; mikrobot's own share of B5: "
+                f"{warm['wall_ms'] - floor['wall_ms']:,.0f} ms wall, "
+                f"{warm['cpu_ms'] - floor['cpu_ms']:,.0f} ms CPU",
+                "scipy_loaded_by_numba": "scipy" in _modules_after(FLOOR_CODE, work),
+            }
+        )
         if quick:
             return out
+
+        base = _series(
+            [sys.executable, "-c", NO_SCIPY, "backtest", *synthetic, "--json"], runs, work
+        )
+        out.append(
+            _row(
+                "B5-base",
+                f"as B5 without scipy installed (base install), --days {days}, cache warm",
+                base,
+                TARGET_WARM_MS,
+                notes=f"child CPU {base['cpu_ms']:,.0f} ms",
+            )
+        )
 
         _store_year(work)
         stored = _series(_mikrobot(["--stored", "--symbol", "EURUSD"]), runs, work)

@@ -104,6 +104,33 @@ def test_a_bar_file_is_backtested(tmp_path):
     assert json.loads(cut.stdout)["bars"] == int((bars.index >= "2024-03-06").sum())
 
 
+def test_stored_bars_are_backtested():
+    from mikrobot.data.store import BarStore
+
+    bars = market("EURUSD", "2024-03-04", days=6, seed=4).bars
+    BarStore(load_settings().store_path).append(bars, symbol="EURUSD")
+    done = invoke("--stored", "--symbol", "EURUSD", "--json")
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert data["bars"] == len(bars)
+    assert data["first_bar"] == bars.index[0].isoformat()
+    cut = json.loads(invoke("--stored", "--start", "2024-03-05", "--json").stdout)
+    assert cut["bars"] == int((bars.index >= "2024-03-05").sum())
+
+
+@pytest.mark.realdata
+def test_real_eurusd_file_is_backtested(real_m1_path, tmp_path):
+    from mikrobot.data.loaders import load_bars
+
+    out = tmp_path / "real.html"
+    done = invoke("--data", str(real_m1_path), "--tz=-03:30", "--report", str(out), "--json")
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert data["bars"] == len(load_bars(real_m1_path, "EURUSD", "M1", "-03:30"))
+    assert data["symbol"] == "EURUSD"
+    assert out.stat().st_size > 1_000_000
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

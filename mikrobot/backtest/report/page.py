@@ -144,7 +144,6 @@ def write_report(
         ("symbol", spec.name),
         ("bars", f"{len(m):,} M1 bars, {span}"),
         *((str(k), str(v)) for k, v in (info or {}).items()),
-        ("config hash", result.config_hash or "-"),
         ("generated", pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")),
     ]
     params = json.dumps(result.params.model_dump(mode="json"), indent=2, sort_keys=True)

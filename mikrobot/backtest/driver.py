@@ -1,0 +1,318 @@
+"""Setups driver: the structure engine's confirmed setups, judged by the live evaluation.
+
+For each confirmed setup, in the order they become known, the simulation is brought to the
+setup's ``known_at`` (the close of its confirmation bar); the setup becomes a
+:class:`~mikrobot.core.signal.Signal` and goes through
+:func:`mikrobot.strategy.evaluation.evaluate` - the same function the live path calls - with an
+:class:`~mikrobot.strategy.context.EvaluationContext` filled from the simulated account at that
+moment. An approved signal becomes an order at the next bar's open with the setup's stop and
+target, sized by the decision's risk multiplier (SPEC §5-§6) inside the simulation; a rejection
+is counted under each of its reason codes.
+
+The context at a signal:
+
+* ``spread_points``: the spread of the confirmation bar; ``atr_percentile``: see
+  :mod:`mikrobot.backtest.context`;
+* ``open_positions_symbol`` = ``open_positions_total``: open positions plus approved orders not
+  filled yet (one symbol per backtest); ``currency_exposure`` from the same;
+* ``recent_trades``: the last closed trades (close time = the close of the exit bar), R =
+  pnl / planned risk;
+* ``trading_state``: ACTIVE, REDUCING or HALTED from the equity against the floors and the
+  prop-firm buffers at that moment (``floors.monitor_level``; a backtest has no operator, so a
+  HALT lasts only while equity stays inside the hard buffer);
+* ``headroom_money``: the prop-firm room (:attr:`PropFirmAccount.risk_room`) with the day
+  rolled to the signal time, ``inf`` without rules; ``risk_budget_money`` = equity ×
+  ``risk_per_trade``; ``account_type`` / ``phase`` from the prop-firm rules;
+* ``adjustments``: the performance-feedback limits when ``feedback`` is given (every closed
+  trade is recorded in close order, SPEC §8).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mikrobot.backtest.context import NS_PER_MIN, atr_percentiles
+from mikrobot.backtest.days import prague_day
+from mikrobot.backtest.engine import Market, Simulation
+from mikrobot.backtest.mirror_nb import A_DAY, monitor_level_nb, risk_room_nb, roll_day_nb
+from mikrobot.backtest.nb import TRADE_DTYPE
+from mikrobot.backtest.params import BacktestParams
+from mikrobot.backtest.result import BacktestResult
+from mikrobot.core.side import Side
+from mikrobot.core.signal import Signal
+from mikrobot.core.symbol import SymbolSpec
+
+if TYPE_CHECKING:
+    from mikrobot.core.sessions import SessionWindow
+    from mikrobot.strategy.news import NewsCalendar
+    from mikrobot.strategy.params import EvaluationParams, FeedbackParams
+
+#: components of the confidence score carried by a setup row (SPEC §4)
+COMPONENTS = ("break_strength", "retest_precision", "rejection", "structure", "session", "speed")
+#: closed trades handed to the evaluation (its cool-down reads the tail)
+RECENT_TRADES = 64
+_STATES = ("ACTIVE", "REDUCING", "HALTED", "HALTED")
+_PNL, _RISK, _EXIT_BAR, _ORDER = (
+    TRADE_DTYPE.names.index(name) for name in ("pnl", "risk", "exit_bar", "order")
+)
+_REQUIRED = ("direction", "known_at", "entry", "stop", "target", "confidence")
+
+
+def run_setups(
+    bars: pd.DataFrame | Market,
+    setups: pd.DataFrame,
+    *,
+    spec: SymbolSpec,
+    params: BacktestParams | None = None,
+    evaluation: EvaluationParams | None = None,
+    feedback: FeedbackParams | None = None,
+    sessions: Sequence[SessionWindow] | None = None,
+    news: NewsCalendar | None = None,
+    atr_percentile: np.ndarray | None = None,
+    config_hash: str = "",
+) -> BacktestResult:
+    """Backtest the confirmed setups of ``setups`` on M1 ``bars``.
+
+    Args:
+        bars: canonical M1 bars of ``spec``'s symbol (or a prepared :class:`Market`).
+        setups: rows of ``mikrobot.structure.api.setups`` (columns ``direction``,
+            ``known_at``, ``entry``, ``stop``, ``target``, ``confidence``, the six components,
+            ``kind``, ``level``, ``status``); only ``status == "confirmed"`` rows trade.
+        spec: the symbol.
+        params: fills, costs, sizing and prop-firm rules (default :class:`BacktestParams`).
+        evaluation: the strategic evaluation's settings (default ``EvaluationParams()``).
+        feedback: performance feedback settings; ``None`` leaves the limits at their defaults.
+        sessions: the session table (default ``mikrobot.core.sessions.DEFAULT_SESSIONS``).
+        news: the news calendar for the blackout rule.
+        atr_percentile: the volatility percentile per confirmed setup in ``known_at`` order
+            (default: computed from the bars, see :mod:`mikrobot.backtest.context`).
+        config_hash: stamped on the result.
+
+    Rejections are counted by the evaluation's reason codes, plus the engine's own
+    (``entry_after_data``, ``account_breached`` for setups after a breach,
+    ``invalid_signal`` for rows that do not make a valid signal, and the fill refusals).
+    """
+    from mikrobot.core.sessions import DEFAULT_SESSIONS
+    from mikrobot.strategy.context import EvaluationContext, exposure_from_positions
+    from mikrobot.strategy.evaluation import evaluate
+    from mikrobot.strategy.feedback import TradeResult, initial_state, record_trade
+    from mikrobot.strategy.params import EvaluationParams
+
+    params = BacktestParams() if params is None else params
+    evaluation = EvaluationParams() if evaluation is None else evaluation
+    table = DEFAULT_SESSIONS if sessions is None else tuple(sessions)
+    market = (
+        bars if isinstance(bars, Market) else Market.from_bars(bars, spec, params.spread_points)
+    )
+    rows, known = _confirmed(setups)
+    n = len(market)
+    entry_bar = np.searchsorted(market.time, known, side="left")
+    if atr_percentile is None:
+        if evaluation.volatility.enabled:
+            atr_percentile = atr_percentiles(
+                market, known, lookback_days=evaluation.volatility.lookback_days
+            )
+        else:
+            atr_percentile = np.full(known.shape[0], np.nan)
+    elif np.shape(atr_percentile) != (known.shape[0],):
+        raise ValueError(
+            f"atr_percentile has shape {np.shape(atr_percentile)}; give one value per confirmed "
+            f"setup ({known.shape[0]},)"
+        )
+
+    pf = params.prop_firm
+    account_type = "standard" if pf is None else pf.account_type
+    phase = "challenge" if pf is None else pf.phase
+    hard_buffer = 0.0 if pf is None else pf.hard_buffer
+    risk_per_trade = params.sizing.risk_per_trade
+    sim = Simulation(market, params, capacity=max(int(known.shape[0]), 1))
+    fb_state = (
+        None
+        if feedback is None
+        else initial_state(
+            feedback, evaluation.confidence.minimum, evaluation.sizing.multiplier_at_max
+        )
+    )
+    fb_events = 0
+    recent: list[Any] = []
+    seen = 0
+    rejections: Counter[str] = Counter()
+    approved = 0
+    time = market.time
+    by_side = {1: (spec, Side.BUY), -1: (spec, Side.SELL)}
+    signals = _signals(rows, known, spec.name)
+    m = int(known.shape[0])
+    bars_ = entry_bar.tolist()
+    pct = np.asarray(atr_percentile, dtype=np.float64).tolist()
+    spread = market.spread
+    if spread.shape[0] > 1:
+        spread_now = spread[np.maximum(entry_bar - 1, 0)]
+    else:
+        spread_now = np.full(m, spread[0])
+    spread_pts = (spread_now / spec.point).tolist()
+    same_time = (time[np.minimum(entry_bar, n - 1)] == known).tolist()
+    day_at = market.day[np.minimum(entry_bar, n - 1)].tolist() if pf is not None else []
+    state_rec = sim.st[0]
+    acct = sim.acct
+    pos = sim.pos
+    busy = False  # something open or pending: the simulation must be brought forward
+    dirty = True  # the account facts below must be read again
+    last_today = -1
+    held: list[int] = []
+    equity = headroom = budget = 0.0
+    state = "ACTIVE"
+    recent_view: tuple[Any, ...] = ()
+    adjustments = None
+    for j in range(m):
+        e = bars_[j]
+        if e >= n:
+            rejections["entry_after_data"] += m - j
+            break
+        if busy:
+            sim.advance(e)
+            dirty = True
+            if state_rec["status"]:
+                rejections["account_breached"] += m - j
+                break
+            n_trades = int(state_rec["n_trades"])
+            if n_trades > seen:
+                for t in sim.trades[seen:n_trades].tolist():
+                    risk = t[_RISK]
+                    r = t[_PNL] / risk if risk > 0 else 0.0
+                    close_ts = int(time[t[_EXIT_BAR]]) + NS_PER_MIN
+                    result = TradeResult(close_ts, r, spec.name, str(t[_ORDER]))
+                    recent.append(result)
+                    if fb_state is not None and feedback is not None:
+                        update = record_trade(fb_state, result, feedback)
+                        fb_state = update.state
+                        fb_events += len(update.events)
+                seen = n_trades
+                if len(recent) > 2 * RECENT_TRADES:
+                    del recent[:-RECENT_TRADES]
+        signal = signals[j]
+        if signal is None:
+            rejections["invalid_signal"] += 1
+            continue
+        today = 0
+        if pf is not None:
+            today = day_at[j] if same_time[j] else prague_day(signal.ts)
+        if dirty or today != last_today:
+            k = int(state_rec["n_open"])
+            held = (
+                pos["side"][:k].tolist()
+                + sim.o_side[int(state_rec["next_order"]) : sim.n_orders].tolist()
+            )
+            busy = bool(held)
+            equity = sim.equity
+            budget = equity * risk_per_trade if equity > 0 else math.nan
+            if pf is not None:
+                now = acct
+                if today != acct[A_DAY]:  # a Prague midnight the simulation has not met yet
+                    now = acct.copy()
+                    roll_day_nb(now, today)
+                open_risk = math.fsum(pos["risk"][:k].tolist()) if k else 0.0
+                headroom = float(risk_room_nb(now, equity, open_risk))
+                state = _STATES[monitor_level_nb(now, equity, hard_buffer)]
+            else:
+                headroom = math.inf
+            recent_view = tuple(recent[-RECENT_TRADES:])
+            adjustments = None if fb_state is None else fb_state.adjustments
+            dirty = False
+            last_today = today
+        context = EvaluationContext(
+            spec=spec,
+            spread_points=spread_pts[j],
+            trading_state=state,
+            account_type=account_type,
+            phase=phase,
+            atr_percentile=pct[j],
+            open_positions_symbol=len(held),
+            open_positions_total=len(held),
+            currency_exposure=exposure_from_positions(by_side[s] for s in held) if held else {},
+            recent_trades=recent_view,
+            headroom_money=headroom,
+            risk_budget_money=budget,
+            news=news,
+            adjustments=adjustments,
+        )
+        decision = evaluate(signal, context, evaluation, table)
+        if decision.approved:
+            approved += 1
+            multiplier = decision.risk_multiplier
+            sim.add_order(e, signal.side.sign, signal.stop, signal.target, multiplier=multiplier)
+            busy = dirty = True
+        else:
+            rejections.update(decision.codes)
+    return BacktestResult.from_simulation(
+        sim,
+        config_hash=config_hash,
+        rejections=rejections,
+        signals=int(known.shape[0]),
+        mode="setups",
+        extras={"approved": approved, "feedback_events": fb_events},
+    )
+
+
+def _confirmed(setups: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The confirmed rows in ``known_at`` order and their ``known_at`` in UTC epoch ns."""
+    missing = [c for c in _REQUIRED if c not in setups.columns]
+    if missing:
+        raise ValueError(
+            f"setups lack the column(s) {', '.join(missing)}: pass the frame of "
+            "mikrobot.structure.api.setups()"
+        )
+    rows = setups
+    if "status" in setups.columns:
+        rows = setups[np.asarray(setups["status"] == "confirmed")]
+    known = rows["known_at"]
+    if not isinstance(known.dtype, pd.DatetimeTZDtype):
+        raise ValueError("setups known_at must be UTC timestamps (datetime64[ns, UTC])")
+    stamps = pd.DatetimeIndex(known).tz_convert("UTC").as_unit("ns").asi8
+    if stamps.shape[0] > 1 and not bool(np.all(stamps[1:] >= stamps[:-1])):
+        order = np.argsort(stamps, kind="stable")
+        rows, stamps = rows.iloc[order], stamps[order]
+    return rows, stamps
+
+
+def _signals(rows: pd.DataFrame, known: np.ndarray, symbol: str) -> list[Signal | None]:
+    """One :class:`Signal` per confirmed setup (``None`` where the row is not a valid signal)."""
+    n = len(rows)
+    direction = rows["direction"].to_numpy().tolist()
+    entry = rows["entry"].to_numpy(np.float64).tolist()
+    stop = rows["stop"].to_numpy(np.float64).tolist()
+    target = rows["target"].to_numpy(np.float64).tolist()
+    confidence = rows["confidence"].to_numpy(np.float64).tolist()
+    kind = rows["kind"].astype(str).tolist() if "kind" in rows.columns else ["BOS"] * n
+    level = rows["level"].to_numpy(np.float64).tolist() if "level" in rows.columns else None
+    present = [c for c in COMPONENTS if c in rows.columns]
+    parts = [rows[c].to_numpy(np.float64).tolist() for c in present]
+    stamps = known.tolist()
+    out: list[Signal | None] = []
+    for j in range(n):
+        try:
+            out.append(
+                Signal(
+                    symbol=symbol,
+                    side=Side.BUY if direction[j] > 0 else Side.SELL,
+                    ts=stamps[j],
+                    entry=entry[j],
+                    stop=stop[j],
+                    target=target[j],
+                    confidence=confidence[j],
+                    components=dict(zip(present, [p[j] for p in parts], strict=True)),
+                    kind=kind[j],
+                    level=math.nan if level is None else level[j],
+                    source="backtest",
+                    signal_id=f"setup-{j}",
+                    correlation_id=f"setup-{j}",
+                )
+            )
+        except ValueError:
+            out.append(None)
+    return out

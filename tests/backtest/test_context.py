@@ -1,0 +1,58 @@
+"""The volatility context: M5 bars, ATR and its percentile equal the project's definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mikrobot.backtest import Market
+from mikrobot.backtest.context import atr_percentiles
+from mikrobot.core import bars
+from mikrobot.data.synthetic import random_walk
+from mikrobot.strategy import context
+from mikrobot.structure import nb as structure_nb
+
+from .helpers import EURUSD
+
+
+@pytest.fixture(scope="module")
+def market() -> Market:
+    m1 = random_walk(40_000, seed=9)
+    keep = np.ones(len(m1), bool)
+    keep[[7, 8, 9, 1_000, 20_001]] = False  # gaps, one spanning an M5 bin
+    return Market.from_bars(m1[keep], EURUSD)
+
+
+def m5_nb(time, high, low, close):
+    t, _, h, lo, c, _, _ = bars.aggregate_ohlc(time, time * 0.0, high, low, close, None, None, 5)
+    return t, h, lo, c
+
+
+atr_nb = structure_nb.atr_nb
+
+
+def test_m5_bins_by_hand():
+    minute = 60_000_000_000
+    time = np.array([0, 1, 4, 5, 9, 12], dtype=np.int64) * minute
+    high = np.array([1.0, 3.0, 2.0, 5.0, 4.0, 7.0])
+    low = high - 1
+    close = high - 0.5
+    label, h, lo, c = m5_nb(time, high, low, close)
+    assert label.tolist() == [0, 5 * minute, 10 * minute]
+    assert h.tolist() == [3.0, 5.0, 7.0]
+    assert lo.tolist() == [0.0, 3.0, 6.0]
+    assert c.tolist() == [1.5, 3.5, 6.5]
+
+
+def test_percentiles_equal_strategy_atr_percentile(market):
+    label, high, low, close = m5_nb(market.time, market.high, market.low, market.close)
+    atr = atr_nb(high, low, close, 14)
+    closes = label + 5 * 60_000_000_000
+    rng = np.random.default_rng(2)
+    ts = np.sort(rng.choice(market.time[1_000:], 200, replace=False)) + 30_000_000_000
+    window = 2 * 288
+    got = atr_percentiles(market, ts, lookback_days=2)
+    for k, stamp in enumerate(ts):
+        cur = int(np.searchsorted(closes, stamp, side="right")) - 1
+        expected = context.atr_percentile(atr[cur], atr[max(0, cur - window) : cur])
+        assert got[k] == pytest.approx(expected, abs=1e-12)

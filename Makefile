@@ -25,8 +25,12 @@ $(VENV)/.dev: pyproject.toml | $(PY)
 demo: $(VENV)/.base
 	$(VENV)/bin/mikrobot demo
 
+# Notebooks run in their own pytest call, in this venv's kernel: nbval runs a notebook's cells in
+# one kernel, and xdist would spread them over workers (its loadgroup ignores xdist_group marks
+# under pytest 9.2; loadfile would pin each big test module to one worker).
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check mikrobot tests benchmarks
+	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks
 	$(PY) -m pytest -n auto -q
 
 lint: $(VENV)/.dev

@@ -9,6 +9,7 @@ import typer
 
 from mikrobot.cli import data as _data
 from mikrobot.cli import demo as _demo
+from mikrobot.cli import lookahead as _lookahead
 
 app = typer.Typer(
     name="mikrobot",
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(_data.app, name="data", help="Import, list and check bars in the Parquet store.")
 app.command("demo")(_demo.demo)
+app.command("check-lookahead")(_lookahead.check_lookahead)
 
 
 def main() -> None:

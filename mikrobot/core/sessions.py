@@ -3,15 +3,16 @@
 Sessions are a convention (``reference/trading-sessions.md``): 08:00-17:00 local time of
 Sydney, Tokyo, London and New York, each converted with ``zoneinfo``. The FX week runs from
 Sunday 17:00 to Friday 17:00 New York time. All functions take UTC epoch nanoseconds (what a
-pandas ``DatetimeIndex`` holds) and are vectorised: zone offsets are looked up once per UTC
-hour, which is exact because every zone used here changes its offset on a whole UTC hour.
+pandas ``DatetimeIndex`` holds) and are vectorised: zone offsets come from a cached table of
+hourly offsets per year, which is exact because every zone used here changes its offset on a
+whole UTC hour, at most once a day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -61,20 +62,50 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _offset_ns(tz: ZoneInfo, moment: datetime) -> int:
+    delta = moment.astimezone(tz).utcoffset()
+    return int(delta.total_seconds()) * 1_000_000_000 if delta is not None else 0
+
+
+@lru_cache(maxsize=512)
+def _year_offsets(zone: str, year: int) -> np.ndarray:
+    """UTC offset (ns) of ``zone`` for every UTC hour of the UTC calendar ``year``.
+
+    Looked up once per day, and hour by hour only on the days whose offset changes (a zone
+    changes its offset at most once a day, on a whole UTC hour). Read-only; cached.
+    """
+    tz = _zone(zone)
+    first = datetime(year, 1, 1, tzinfo=UTC)
+    days = (datetime(year + 1, 1, 1, tzinfo=UTC) - first).days
+    at_midnight = [_offset_ns(tz, first + timedelta(days=d)) for d in range(days + 1)]
+    out = np.empty(days * 24, dtype=np.int64)
+    for d in range(days):
+        if at_midnight[d] == at_midnight[d + 1]:
+            out[d * 24 : (d + 1) * 24] = at_midnight[d]
+        else:
+            for h in range(24):
+                out[d * 24 + h] = _offset_ns(tz, first + timedelta(days=d, hours=h))
+    out.flags.writeable = False
+    return out
+
+
 def utc_offset_ns(ts_ns: np.ndarray, zone: str) -> np.ndarray:
-    """UTC offset of ``zone`` (in ns) at each UTC instant in ``ts_ns``."""
+    """UTC offset of ``zone`` (in ns) at each UTC instant in ``ts_ns``.
+
+    Uses a cached table of hourly offsets per calendar year, so the cost is one array lookup
+    per instant once a zone-year has been seen.
+    """
     ts = np.asarray(ts_ns, dtype=np.int64)
     if ts.size == 0:
         return np.zeros(0, dtype=np.int64)
-    tz = _zone(zone)
+    _zone(zone)  # raises for an unknown zone, whatever the input
     hours = ts // _NS_PER_HOUR
-    uniq, inverse = np.unique(hours, return_inverse=True)
-    offsets = np.empty(uniq.size, dtype=np.int64)
-    for k, hour in enumerate(uniq.tolist()):
-        moment = datetime.fromtimestamp(hour * 3600, tz=UTC).astimezone(tz)
-        delta = moment.utcoffset()
-        offsets[k] = int(delta.total_seconds()) * 1_000_000_000 if delta is not None else 0
-    return offsets[inverse]
+    first_year = datetime.fromtimestamp(int(hours.min()) * 3600, tz=UTC).year
+    last_year = datetime.fromtimestamp(int(hours.max()) * 3600, tz=UTC).year
+    tables = [_year_offsets(zone, y) for y in range(first_year, last_year + 1)]
+    table = tables[0] if len(tables) == 1 else np.concatenate(tables)
+    base = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp()) // 3600
+    return table[hours - base]
 
 
 def local_ns(ts_ns: np.ndarray, zone: str) -> np.ndarray:

@@ -10,6 +10,7 @@ import typer
 from mikrobot.cli import data as _data
 from mikrobot.cli import demo as _demo
 from mikrobot.cli import lookahead as _lookahead
+from mikrobot.cli import walkforward as _walkforward
 
 app = typer.Typer(
     name="mikrobot",
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(_data.app, name="data", help="Import, list and check bars in the Parquet store.")
 app.command("demo")(_demo.demo)
 app.command("check-lookahead")(_lookahead.check_lookahead)
+app.command("walkforward")(_walkforward.walkforward)
 
 
 def main() -> None:

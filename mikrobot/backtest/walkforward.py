@@ -385,8 +385,9 @@ def walk_forward(
         is_spans = [(0, last)] * len(folds)
         oos_spans = [(0, f.test_hi) for f in folds]
     else:
-        is_spans = [(warmup_start(market.time, f.train_lo, warmup), f.train_hi) for f in folds]
-        oos_spans = [(warmup_start(market.time, f.test_lo, warmup), f.test_hi) for f in folds]
+        t = market.time
+        is_spans = [(warmup_start(t, f.train_lo, warmup, f.train_start), f.train_hi) for f in folds]
+        oos_spans = [(warmup_start(t, f.test_lo, warmup, f.test_start), f.test_hi) for f in folds]
 
     runner = _runner(scheduler, workers)
     try:

@@ -261,12 +261,18 @@ def _fold(k: int, b: tuple[int, ...], ts: np.ndarray, by_bars: bool, bar_ns: int
     return fold
 
 
-def warmup_start(time: np.ndarray, lo: int, warmup: int | str | pd.Timedelta | None) -> int:
-    """The first bar the structure engine reads for a window starting at bar ``lo``.
+def warmup_start(
+    time: np.ndarray,
+    lo: int,
+    warmup: int | str | pd.Timedelta | None,
+    start: pd.Timestamp | None = None,
+) -> int:
+    """The first bar the structure engine reads for a window whose first bar is ``lo``.
 
     ``None``: bar 0 (all earlier bars); an ``int`` (or a string of digits): that many bars
     before ``lo`` (0: none); a duration (``"30D"``, a Timedelta): the first bar at or after
-    ``time[lo] − warmup``. Raises :class:`ConfigError` for months or a bad value.
+    the window's ``start`` (default ``time[lo]``) minus ``warmup``. Raises
+    :class:`ConfigError` for months or a bad value.
     """
     if warmup is None:
         return 0
@@ -279,7 +285,8 @@ def warmup_start(time: np.ndarray, lo: int, warmup: int | str | pd.Timedelta | N
         return max(0, lo - span)
     if not isinstance(span, pd.Timedelta):
         raise ConfigError("warmup: give a bar count or a duration such as 30D (not months)")
-    return int(np.searchsorted(time, int(time[lo]) - int(span.value), side="left"))
+    origin = int(time[lo]) if start is None else int(start.value)
+    return min(lo, int(np.searchsorted(time, origin - int(span.value), side="left")))
 
 
 def describe(

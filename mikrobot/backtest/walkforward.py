@@ -20,7 +20,8 @@ equals running the chosen settings on each test window directly):
   are closed there), via :func:`mikrobot.backtest.driver.run_setups`.
 
 Work is spread as one task per group of candidates sharing their structure settings (their
-setups are computed once) over all folds, then one task per fold for the test runs. Dask is
+setups are computed once) over all folds - over a contiguous part of the folds when there are
+fewer groups than three tasks per worker thread - then one task per fold for the test runs. Dask is
 imported here only, and only when a cluster is used: ``scheduler="sync"`` runs the same task
 functions in this process. The bars are scattered to the workers once.
 """
@@ -214,6 +215,9 @@ def out_of_sample_task(
 class _SyncRunner:
     """Runs the tasks one after the other in this process."""
 
+    def slots(self) -> int:
+        return 1
+
     def put(self, obj: Any) -> Any:
         return obj
 
@@ -238,6 +242,10 @@ class _DaskRunner:
         self.client = client
         self.cluster = cluster
         self.own = own
+
+    def slots(self) -> int:
+        workers = self.client.scheduler_info()["workers"].values()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
 
     def put(self, obj: Any) -> Any:
         return self.client.scatter(obj, broadcast=True, hash=False)
@@ -312,6 +320,15 @@ def _runner(scheduler: Any, workers: int | None) -> _SyncRunner | _DaskRunner:
     )
 
 
+def _chunks(folds: Sequence[Fold], groups: int, slots: int) -> list[list[Fold]]:
+    """The folds split into contiguous parts so that there are at least ``3 × slots``
+    in-sample tasks (parts × groups) when the groups alone are fewer; one part otherwise."""
+    target = 3 * slots
+    parts = 1 if groups >= target else min(len(folds), -(-target // groups))
+    size = -(-len(folds) // parts)
+    return [list(folds[i : i + size]) for i in range(0, len(folds), size)]
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -380,30 +397,28 @@ def walk_forward(
         market.time, train=train, test=test, step=step, anchored=anchored, start=start
     )
     ctx = RunContext(feedback, None if sessions is None else tuple(sessions), news)
+    t = market.time
     if warmup is None:
-        last = max(f.train_hi for f in folds)
-        is_spans = [(0, last)] * len(folds)
         oos_spans = [(0, f.test_hi) for f in folds]
     else:
-        t = market.time
-        is_spans = [(warmup_start(t, f.train_lo, warmup, f.train_start), f.train_hi) for f in folds]
         oos_spans = [(warmup_start(t, f.test_lo, warmup, f.test_start), f.test_hi) for f in folds]
 
     runner = _runner(scheduler, workers)
     try:
         data = runner.put(WalkData(bars, market, sym))
         groups = space.groups()
-        calls = [
-            (
-                data,
-                group[0].structure,
-                [(c.index, c.backtest, c.evaluation, c.key) for c in group],
-                folds,
-                is_spans,
-                ctx,
-            )
-            for group in groups
-        ]
+        calls = []
+        for part in _chunks(folds, len(groups), runner.slots()):
+            if warmup is None:  # one engine run per task, up to the task's last train end
+                last = max(f.train_hi for f in part)
+                spans = [(0, last)] * len(part)
+            else:
+                spans = [
+                    (warmup_start(t, f.train_lo, warmup, f.train_start), f.train_hi) for f in part
+                ]
+            for group in groups:
+                members = [(c.index, c.backtest, c.evaluation, c.key) for c in group]
+                calls.append((data, group[0].structure, members, part, spans, ctx))
         parts = runner.map(in_sample_task, calls, "in-sample", progress)
         in_sample = pd.DataFrame([row for part in parts for row in part])
         in_sample = in_sample.sort_values(["fold", "candidate"], kind="stable")

@@ -322,3 +322,22 @@ def _positions(bars: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> tu
 
 def _same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b)
+
+
+def test_dask_is_imported_only_when_a_cluster_is_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import mikrobot.backtest, mikrobot.backtest.walkforward, mikrobot.cli\n"
+        "from mikrobot.backtest.walkforward import walk_forward\n"
+        "from mikrobot.data.synthetic import market\n"
+        "bars = market('EURUSD', '2024-01-01', days=8, seed=1).bars\n"
+        "walk_forward(bars, train='3D', test='2D', scheduler='sync', progress=False)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"

@@ -18,6 +18,8 @@ then the three ways run in turn, the order rotating each round):
 * ``B9-sync``: the same run in this process without Dask (``scheduler="sync"``).
 
 ``output_equal``: the three ways give the same summary and out-of-sample trades.
+``machine_speedup``: each round also times two pure-Python loops on the 2-worker and on the
+1-worker cluster; its ratio is the parallel room the (shared) machine gave in those rounds.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import time
 from common import repeats
 
 from mikrobot.backtest.search import ParameterSpace
-from mikrobot.backtest.walkforward import walk_forward
+from mikrobot.backtest.walkforward import quiet_close, walk_forward
 from mikrobot.data.synthetic import market
 
 GRID = {
@@ -39,6 +41,8 @@ GRID = {
     "confidence.minimum": [0.5, 0.55, 0.6, 0.65],
 }
 QUICK_GRID = {"left": [2, 3], "confidence.minimum": [0.5, 0.6]}
+SPIN = 20_000_000  # about 1 s of pure Python per loop
+SPIN_QUICK = 1_000_000
 
 
 def _setup(quick: bool) -> tuple:
@@ -68,6 +72,22 @@ def _worker_cpu(client) -> float:
     return sum(client.run(used).values())
 
 
+def _spin_ms(client, n: int) -> float:
+    """Wall time of two pure-Python loops of ``n`` steps submitted together to ``client``'s
+    workers: with two free cores, a 2-worker cluster takes half the time of a 1-worker one, so
+    the ratio shows how much parallel room the machine had (other jobs share it)."""
+
+    def spin(steps: int) -> int:
+        x = 0
+        for i in range(steps):
+            x += i % 7
+        return x
+
+    start = time.perf_counter_ns()
+    client.gather(client.map(spin, [n, n], pure=False))
+    return (time.perf_counter_ns() - start) / 1e6
+
+
 def _cluster(n_workers: int):
     from dask.distributed import Client, LocalCluster
 
@@ -76,7 +96,7 @@ def _cluster(n_workers: int):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster, (time.perf_counter() - start) * 1e3
@@ -97,6 +117,7 @@ def rows(quick: bool) -> list[dict]:
     two, cluster2, start2 = _cluster(2)
     one, cluster1, _ = _cluster(1)
     ways = {"2w": two, "1w": one, "sync": "sync"}
+    spins: dict[str, list[float]] = {"2w": [], "1w": []}
     times: dict[str, list[float]] = {k: [] for k in ways}
     cpu: dict[str, list[float]] = {k: [] for k in ways}
     results = {}
@@ -116,10 +137,12 @@ def rows(quick: bool) -> list[dict]:
                 else:
                     times[name].append(ms)
                     cpu[name].append(c1 - c0)
+            if k:
+                for name in ("2w", "1w"):
+                    spins[name].append(_spin_ms(ways[name], SPIN_QUICK if quick else SPIN))
     finally:
         for client, cluster in ((two, cluster2), (one, cluster1)):
-            client.close()
-            cluster.close()
+            quiet_close(client, cluster)
     load_after = os.getloadavg()[0]
     med = {name: statistics.median(v) for name, v in times.items()}
     cpu_med = {name: statistics.median(v) for name, v in cpu.items()}
@@ -127,6 +150,7 @@ def rows(quick: bool) -> list[dict]:
     equal = _same(res, results["1w"]) and _same(res, results["sync"])
     folds, sets = len(res.folds), len(space)
     speedup = med["1w"] / med["2w"]
+    machine = statistics.median(spins["1w"]) / statistics.median(spins["2w"])
     what = f"walk-forward {folds} folds x {sets} parameter sets, train/test {windows['train']}, M1"
     s = res.oos_stats
     common = {"n": len(bars), "folds": folds, "parameter_sets": sets, "runs": runs}
@@ -145,10 +169,12 @@ def rows(quick: bool) -> list[dict]:
             "worker_cpu_s": cpu_med["2w"],
             "worker_cpu_s_1w": cpu_med["1w"],
             "load_average": [load_before, load_after],
+            "machine_speedup": machine,
             "target_ms": 30_000.0,
             "target_speedup": 1.7,
             "output_equal": equal,
-            "notes": f"speed-up of the 2nd worker {speedup:.2f}x (target >= 1.7); workers' CPU "
+            "notes": f"speed-up of the 2nd worker {speedup:.2f}x (target >= 1.7; two pure-Python "
+            f"loops on the same clusters got {machine:.2f}x in the same rounds); workers' CPU "
             f"{cpu_med['2w']:.1f} s (2w) vs {cpu_med['1w']:.1f} s (1w) per run; load average "
             f"{load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores; cluster start "
             f"{start2 / 1e3:.1f} s, first run {first['2w'] / 1e3:.1f} s; {len(res.in_sample)} "

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from mikrobot.strategy.news import NewsCalendar
     from mikrobot.strategy.params import FeedbackParams
 
-__all__ = ["WalkData", "in_sample_task", "out_of_sample_task", "walk_forward"]
+__all__ = ["WalkData", "in_sample_task", "out_of_sample_task", "quiet_close", "walk_forward"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,10 +269,22 @@ class _DaskRunner:
             self.client.cancel(futures)
 
     def close(self) -> None:
-        if self.own:
-            self.client.close()
-            if self.cluster is not None:
-                self.cluster.close()
+        if not self.own:
+            return
+        quiet_close(self.client, self.cluster)
+
+
+def quiet_close(client: Any, cluster: Any = None) -> None:
+    """Close a Dask client (and its cluster) without the INFO lines Dask logs on the way out."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    finally:
+        logger.setLevel(level)
 
 
 def _runner(scheduler: Any, workers: int | None) -> _SyncRunner | _DaskRunner:
@@ -299,7 +311,7 @@ def _runner(scheduler: Any, workers: int | None) -> _SyncRunner | _DaskRunner:
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
         return _DaskRunner(Client(cluster), cluster, own=True)

@@ -289,7 +289,7 @@ def test_a_local_cluster_of_two_workers_gives_the_sync_results(result, bars, spa
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",
         silence_logs=logging.ERROR,
     ) as cluster:
         remote = walk_forward(

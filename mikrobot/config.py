@@ -33,6 +33,7 @@ from mikrobot.strategy.params import (
     merge_session_table,
     session_windows,
 )
+from mikrobot.structure.params import StructureParams
 
 CONFIG_ENV = "MIKROBOT_CONFIG"
 DEFAULT_FILE = "mikrobot.toml"
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
         default_factory=default_session_table,
         description="session table: per-centre overrides of the default windows, or new ones",
     )
+    structure: StructureParams = StructureParams()
     evaluation: EvaluationParams = EvaluationParams()
     feedback: FeedbackParams = FeedbackParams()
     risk: SizingParams = SizingParams()

@@ -223,3 +223,28 @@ def test_hash_changes_with_a_strategy_parameter_and_env_reaches_it(monkeypatch):
     assert len(hashes) == 1 + len(changed)
     monkeypatch.setenv("MIKROBOT_EVALUATION__CONFIDENCE__MINIMUM", "0.7")
     assert load_settings().evaluation.confidence.minimum == 0.7
+
+
+def test_structure_section_sets_the_detector_parameters(tmp_path):
+    cfg = tmp_path / "mikrobot.toml"
+    cfg.write_text('[structure]\nleft = 4\nbreak_on = "wick"\n\n[structure.weights]\nspeed = 0.0\n')
+    settings = load_settings(cfg)
+    assert settings.structure.left == 4
+    assert settings.structure.break_on == "wick"
+    assert settings.structure.right == 3  # SPEC default kept
+    assert settings.config_hash() != load_settings().config_hash()
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[structure]\nleft = 0\n", "structure.left"),
+        ("[structure]\nretest_tolerance_pips = -1\n", "structure.retest_tolerance_pips"),
+        ("[structure]\nlefty = 3\n", "unknown key 'structure.lefty'"),
+    ],
+)
+def test_bad_structure_values_name_the_field(tmp_path, text, needle):
+    cfg = tmp_path / "mikrobot.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=needle.replace(".", r"\.")):
+        load_settings(cfg)

@@ -155,7 +155,8 @@ def _close_nb(
     prm: np.ndarray,
 ) -> None:
     """Close open position ``j`` at ``price`` (slippage ``slip`` already inside it): book the
-    result and the exit commission, write the trade, drop the position (last one moves to j)."""
+    result and the exit commission, write the trade, drop the position (those after it move
+    up one place: callers walk the positions backwards)."""
     p = prm[0]
     s = st[0]
     q = pos[j]
@@ -181,10 +182,10 @@ def _close_nb(
     t.exit_reason = reason
     t.ambiguous = ambiguous
     s.n_trades += 1
-    last = s.n_open - 1
-    if j != last:
-        pos[j] = pos[last]
-    s.n_open = last
+    # keep the positions in entry order (sums over them then add up in a fixed order)
+    for m in range(j, s.n_open - 1):
+        pos[m] = pos[m + 1]
+    s.n_open -= 1
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -423,7 +424,7 @@ def _bar_exits_nb(
     breach = codes.BREACH_NONE
     if p.prop:
         breach = breach_code_nb(acct, worst)
-    # positions are removed by moving the last one into the gap: walk backwards
+    # closing a position moves the later ones up: walk backwards
     for j in range(n_open - 1, -1, -1):
         if breach != codes.BREACH_NONE:
             stopped = reasons[j] == codes.EXIT_STOP
@@ -563,6 +564,8 @@ def simulate_nb(
     bar gives the same floors)."""
     p = prm[0]
     s = st[0]
+    if s.status != codes.STATUS_OK:
+        return s.status  # a lost account stays lost
     n = open_.shape[0]
     end = min(stop_bar, n)
     has_exits = exit_long.shape[0] > 0

@@ -26,7 +26,7 @@ once. A bar is a spike when its move exceeds ``spike_factor`` times the larger o
 median move over ``spike_window`` bars centred on it and (b) half the median move of the whole
 frame (so the quiet minutes around the daily rollover, where the local median is ~1 point, do
 not turn a 3-pip bar into a spike), and, when a symbol spec is known, is at least
-``spike_min_points`` points. On the real EURUSD files in ``../shared/data`` (about 11,000 hours
+``spike_min_points`` points. On the real EURUSD test files the tests use (about 11,000 hours
 of M1, M5 and M15 bars) the largest ratio of any bar, news bars included (US CPI, FOMC), is 16.2
 (M1), 17.5 (M5) and 12.7 (M15) with the default 61-bar window; the default factor of 25 keeps
 ordinary bars unflagged with a margin of 40 %, while a bad tick of a few dozen pips on a quiet

@@ -7,7 +7,10 @@ import pytest
 
 from mikrobot.backtest import Market
 from mikrobot.backtest.context import atr_nb, atr_percentiles, m5_nb
+from mikrobot.core import bars
 from mikrobot.data.synthetic import random_walk
+from mikrobot.strategy import context
+from mikrobot.structure import nb as structure_nb
 
 from .helpers import EURUSD
 
@@ -21,8 +24,6 @@ def market() -> Market:
 
 
 def test_m5_bars_and_atr_match_core_and_structure(market):
-    bars = pytest.importorskip("mikrobot.core.bars", reason="core.bars (branch structure) missing")
-    structure_nb = pytest.importorskip("mikrobot.structure.nb", reason="structure not merged yet")
     label, high, low, close = m5_nb(market.time, market.high, market.low, market.close)
     t, _, h, lo, c, _, _ = bars.aggregate_ohlc(
         market.time, market.open, market.high, market.low, market.close, None, None, 5
@@ -48,7 +49,6 @@ def test_m5_bins_by_hand():
 
 
 def test_percentiles_equal_strategy_atr_percentile(market):
-    context = pytest.importorskip("mikrobot.strategy.context", reason="strategy missing")
     label, high, low, close = m5_nb(market.time, market.high, market.low, market.close)
     atr = atr_nb(high, low, close, 14)
     closes = label + 5 * 60_000_000_000

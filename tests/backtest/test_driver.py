@@ -9,24 +9,23 @@ import pandas as pd
 import pytest
 
 from mikrobot.backtest import BacktestParams, codes
+from mikrobot.backtest.driver import run_setups
+from mikrobot.data.synthetic import random_walk
 from mikrobot.risk.params import PropFirmParams, SizingParams
 from mikrobot.risk.sizing import size_position
-
-from .helpers import EURUSD, PIP, bars, flat
-
-evaluation = pytest.importorskip(
-    "mikrobot.strategy.evaluation", reason="mikrobot.strategy (branch decisions) not merged yet"
-)
-from mikrobot.strategy.params import (  # noqa: E402
+from mikrobot.strategy import evaluation
+from mikrobot.strategy.params import (
     EvaluationParams,
+    FeedbackParams,
     NewsCheck,
     PositionsCheck,
     SessionsCheck,
     SpreadCheck,
     VolatilityCheck,
 )
+from mikrobot.structure import api as structure_api
 
-from mikrobot.backtest.driver import run_setups  # noqa: E402
+from .helpers import EURUSD, PIP, bars, flat
 
 LOOSE = EvaluationParams(
     sessions=SessionsCheck(enabled=False),
@@ -131,8 +130,9 @@ def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch):
     )
     prop = PropFirmParams.from_preset("ftmo-2step-challenge")
     p = params(prop_firm=prop, spread_points=None)
-    run_setups(frame, rows, spec=EURUSD, params=p, evaluation=LOOSE)
+    run_setups(frame, rows, spec=EURUSD, params=p, evaluation=LOOSE, feedback=FeedbackParams())
     assert len(calls) == 2
+    assert calls[0][1].adjustments.min_confidence == LOOSE.confidence.minimum
     first, second = calls[0][1], calls[1][1]
     assert first.spread_points == pytest.approx(12.0)
     assert first.open_positions_symbol == 0
@@ -167,11 +167,6 @@ def test_breach_stops_the_evaluation_and_counts_the_rest():
 
 
 def test_structure_setups_fill_at_their_own_entry_prices():
-    from mikrobot.data.synthetic import random_walk
-
-    structure_api = pytest.importorskip(
-        "mikrobot.structure.api", reason="mikrobot.structure (branch structure) not merged yet"
-    )
     m1 = random_walk(30_000, seed=4)
     setups = structure_api.setups(m1, spec=EURUSD)
     p = params(spread_points=None)

@@ -18,7 +18,7 @@ import pytest
 import mikrobot.structure as ms
 from mikrobot.data import resample
 from mikrobot.data.synthetic import market
-from mikrobot.structure.plot import STATUS_COLORS
+from mikrobot.structure.plotting import STATUS_COLORS
 
 SETUP_MINUTES = 30
 NAMES = [

@@ -18,13 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from mikrobot.core.timeframe import Timeframe
-from mikrobot.data.loaders.source import Source, expect_separator, read_source
+from mikrobot.data.loaders.source import Source, read_source
 from mikrobot.data.loaders.symbols import finish_symbol
 from mikrobot.data.loaders.table import (
     Plan,
-    find_columns,
-    header_fields,
     normalise,
+    read_header,
     read_plan,
     resolve_tz,
 )
@@ -47,29 +46,16 @@ _COLUMNS = {
 
 def plan_dukascopy(source: Source, *, drop_flats: bool = True) -> Plan:
     """Plan for a Dukascopy CSV in GMT or local-time mode."""
-    line, text = source.lines(limit=1)[0]
-    sep = expect_separator(source, line, text, (",",), "dukascopy")
-    names = header_fields(text, sep)
-    cols = find_columns(
-        names,
-        _COLUMNS,
-        ("time", "open", "high", "low", "close"),
-        source=source,
-        line=line,
+    header = read_header(
+        source,
         format="dukascopy",
+        separators=(",",),
+        wanted=_COLUMNS,
+        required=("time", "open", "high", "low", "close"),
     )
-    local = normalise(cols["time"].label) == "localtime"
-    return Plan(
-        format="dukascopy",
-        sep=sep,
-        skip_lines=line,
-        width=len(names),
-        time=cols["time"],
-        open=cols["open"],
-        high=cols["high"],
-        low=cols["low"],
-        close=cols["close"],
-        tick_volume=cols.get("tick_volume"),
+    local = normalise(header.cols["time"].label) == "localtime"
+    return header.plan(
+        "dukascopy",
         time_formats=LOCAL_FORMATS if local else GMT_FORMATS,
         default_tz="UTC",
         drop_flats=drop_flats,

@@ -23,7 +23,13 @@ from typing import Any
 
 from mikrobot.core.errors import DataError
 from mikrobot.data.loaders.source import Source, expect_separator, guess_separator, split_fields
-from mikrobot.data.loaders.table import Field, Plan, find_columns, header_fields, normalise
+from mikrobot.data.loaders.table import (
+    Field,
+    Plan,
+    find_columns,
+    normalise,
+    read_header,
+)
 from mikrobot.data.loaders.times import GENERIC_FORMATS
 
 QUOTED_TSV_FORMATS: tuple[str, ...] = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y.%m.%d %H:%M:%S")
@@ -63,31 +69,14 @@ _PRICES = ("open", "high", "low", "close")
 
 def plan_quoted_tsv(source: Source) -> Plan:
     """Plan for ``Time Open High Low Close Volume`` TAB files (each line may be quote-wrapped)."""
-    line, text = source.lines(limit=1)[0]
-    sep = expect_separator(source, line, text, ("\t",), "quoted_tsv")
-    names = header_fields(text, sep)
-    cols = find_columns(
-        names,
-        _QUOTED_COLUMNS,
-        ("time", *_PRICES),
-        source=source,
-        line=line,
+    header = read_header(
+        source,
         format="quoted_tsv",
+        separators=("\t",),
+        wanted=_QUOTED_COLUMNS,
+        required=("time", *_PRICES),
     )
-    return Plan(
-        format="quoted_tsv",
-        sep=sep,
-        skip_lines=line,
-        width=len(names),
-        time=cols["time"],
-        open=cols["open"],
-        high=cols["high"],
-        low=cols["low"],
-        close=cols["close"],
-        tick_volume=cols.get("tick_volume"),
-        time_formats=QUOTED_TSV_FORMATS,
-        default_tz="UTC",
-    )
+    return header.plan("quoted_tsv", time_formats=QUOTED_TSV_FORMATS, default_tz="UTC")
 
 
 def _bad_key(source: Source, key: str, message: str) -> DataError:

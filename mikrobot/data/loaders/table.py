@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from mikrobot.core.errors import DataError
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.data.frame import make_bars
-from mikrobot.data.loaders.source import Source, sep_name, split_fields
+from mikrobot.data.loaders.source import Source, expect_separator, sep_name, split_fields
 from mikrobot.data.loaders.times import EPOCH, EPOCH_MIN, ParsedTimes, offsets_label, parse_times
 from mikrobot.data.timezones import localize_to_utc, resolve_zone
 
@@ -362,3 +363,51 @@ def find_columns(
 def header_fields(text: str, sep: str) -> list[str]:
     """The header's column names, quotes and spaces stripped."""
     return split_fields(text, sep)
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A file's header line, its separator and the columns found in it."""
+
+    line: int
+    sep: str
+    names: list[str]
+    cols: dict[str, Field]
+
+    def plan(self, format: str, *, time_key: str = "time", **fields: Any) -> Plan:
+        """A :class:`Plan` reading the found columns (``fields`` set the format-specific rest)."""
+        cols = self.cols
+        return Plan(
+            format=format,
+            sep=self.sep,
+            skip_lines=self.line,
+            width=len(self.names),
+            time=cols[time_key],
+            open=cols["open"],
+            high=cols["high"],
+            low=cols["low"],
+            close=cols["close"],
+            tick_volume=cols.get("tick_volume"),
+            spread=cols.get("spread"),
+            **fields,
+        )
+
+
+def read_header(
+    source: Source,
+    *,
+    format: str,
+    separators: tuple[str, ...],
+    wanted: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+) -> Header:
+    """Read the first line as a header: check its separator, then find the ``wanted`` columns.
+
+    Raises :class:`DataError` naming the line when the separator is not one of ``separators``
+    or a ``required`` column is missing.
+    """
+    line, text = source.lines(limit=1)[0]
+    sep = expect_separator(source, line, text, separators, format)
+    names = header_fields(text, sep)
+    cols = find_columns(names, wanted, required, source=source, line=line, format=format)
+    return Header(line=line, sep=sep, names=names, cols=cols)

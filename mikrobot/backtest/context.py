@@ -1,11 +1,9 @@
 """Market facts the strategic evaluation needs at each signal, precomputed for a backtest.
 
 The volatility regime (SPEC §5): the percentile of the current M5 ATR within the last
-``lookback_days`` of M5 ATRs. M5 bars come from the M1 bars (MetaTrader semantics, as
-``mikrobot.core.bars.aggregate_ohlc`` builds them: a bin ``[floor(t / 5 min) × 5 min, + 5 min)``
-per M1 open time ``t``, first open, highest high, lowest low, last close; empty bins are not
-invented), the ATR is Wilder's with an SMA seed (the structure engine's definition,
-``mikrobot.structure.nb.atr_nb``), and the rank is
+``lookback_days`` of M5 ATRs. M5 bars come from the M1 bars through
+``mikrobot.core.bars.aggregate_ohlc`` (MetaTrader semantics, no invented bins), the ATR is the
+structure engine's (``mikrobot.structure.nb.atr_nb``: Wilder with an SMA seed), and the rank is
 :func:`mikrobot.strategy.context.atr_percentile`'s: ``100 × (count(h < current) + ½
 count(h == current)) / count(h)`` over the finite ATRs of the window.
 """
@@ -16,59 +14,11 @@ import numpy as np
 from numba import njit
 
 from mikrobot.backtest.engine import Market
+from mikrobot.core.bars import aggregate_ohlc
+from mikrobot.structure.nb import atr_nb
 
 NS_PER_MIN = 60_000_000_000
 M5_PER_DAY = 288
-
-
-@njit(cache=True)
-def m5_nb(
-    time: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(label_ns, high, low, close)`` of the M5 bars made of M1 bars (times increasing)."""
-    n = time.shape[0]
-    tf = 5 * NS_PER_MIN
-    label = np.empty(n, np.int64)
-    hi = np.empty(n, np.float64)
-    lo = np.empty(n, np.float64)
-    cl = np.empty(n, np.float64)
-    k = -1
-    for i in range(n):
-        b = time[i] - time[i] % tf
-        if k < 0 or b != label[k]:
-            k += 1
-            label[k] = b
-            hi[k] = high[i]
-            lo[k] = low[i]
-        else:
-            hi[k] = max(hi[k], high[i])
-            lo[k] = min(lo[k], low[i])
-        cl[k] = close[i]
-    return label[: k + 1], hi[: k + 1], lo[: k + 1], cl[: k + 1]
-
-
-@njit(cache=True)
-def atr_nb(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int) -> np.ndarray:
-    """Wilder ATR seeded with the mean of the first ``period`` true ranges (bars 1..period),
-    NaN before; true range = max(high − low, |high − previous close|, |low − previous close|)."""
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    total = 0.0
-    value = np.nan
-    a = (period - 1) / period
-    b = 1 / period
-    for t in range(1, n):
-        tr = max(high[t] - low[t], abs(high[t] - close[t - 1]), abs(low[t] - close[t - 1]))
-        if t < period:
-            total += tr
-        elif t == period:
-            total += tr
-            value = total / period
-            out[t] = value
-        else:
-            value = value * a + tr * b
-            out[t] = value
-    return out
 
 
 @njit(cache=True)
@@ -130,7 +80,9 @@ def atr_percentiles(
 ) -> np.ndarray:
     """The M5 ATR(``period``) percentile over the last ``lookback_days`` × 288 M5 bars at each
     instant of ``ts`` (UTC epoch ns, sorted ascending), using only M5 bars closed by then."""
-    label, high, low, close = m5_nb(market.time, market.high, market.low, market.close)
+    label, _, high, low, close, _, _ = aggregate_ohlc(
+        market.time, market.open, market.high, market.low, market.close, None, None, 5
+    )
     atr = atr_nb(high, low, close, period)
     finite = np.isfinite(atr)
     values, inverse = np.unique(atr[finite], return_inverse=True)

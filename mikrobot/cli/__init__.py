@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from mikrobot.cli import backtest as _backtest
 from mikrobot.cli import data as _data
 from mikrobot.cli import demo as _demo
 from mikrobot.cli import lookahead as _lookahead
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(_data.app, name="data", help="Import, list and check bars in the Parquet store.")
 app.command("demo")(_demo.demo)
 app.command("check-lookahead")(_lookahead.check_lookahead)
+app.command("backtest")(_backtest.backtest)
 app.command("walkforward")(_walkforward.walkforward)
 
 

@@ -1,4 +1,9 @@
-"""``mikrobot walkforward``: rolling or anchored walk-forward with a grid or random search."""
+"""``mikrobot walkforward``: rolling or anchored walk-forward with a grid or random search.
+
+Bars and base settings come as for ``mikrobot backtest`` (``--data``/``--stored``/
+``--synthetic``, ``--config``, ``--preset``). Bad input raises a ``ConfigError``: the command
+prints one line naming it and exits with status 2.
+"""
 
 from __future__ import annotations
 
@@ -17,19 +22,35 @@ if TYPE_CHECKING:
 
 def walkforward(
     data: Annotated[
-        Path | None, typer.Option(help="M1 bar file (any format load_bars reads)")
+        Path | None, typer.Option(help="M1 bar file (any format `mikrobot data import` reads)")
     ] = None,
-    symbol: Annotated[str, typer.Option(help="symbol (pip size, spread, contract)")] = "EURUSD",
+    stored: Annotated[
+        bool, typer.Option("--stored", help="read the M1 bars of --symbol from the bar store")
+    ] = False,
+    synthetic: Annotated[
+        bool, typer.Option("--synthetic", help="a seeded synthetic market (the default)")
+    ] = False,
+    symbol: Annotated[
+        str | None, typer.Option(help="symbol (default: from the file name, else EURUSD)")
+    ] = None,
     tz: Annotated[
         str | None,
         typer.Option(help="zone the file's times are written in: NY+7, or --tz=-03:30"),
     ] = None,
-    synthetic: Annotated[
-        bool, typer.Option("--synthetic", help="use a seeded synthetic market (the default)")
-    ] = False,
-    start: Annotated[str, typer.Option(help="synthetic: first day (UTC)")] = "2024-01-01",
+    start: Annotated[
+        str | None,
+        typer.Option(help="first day (UTC): the synthetic market's, or a cut of the bars"),
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="cut the bars before this time (UTC)")] = None,
     days: Annotated[int, typer.Option(min=1, max=3660, help="synthetic: calendar days")] = 365,
-    seed: Annotated[int, typer.Option(help="synthetic market seed")] = 7,
+    seed: Annotated[int, typer.Option(help="synthetic: random seed")] = 7,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="base settings file (default $MIKROBOT_CONFIG, ./mikrobot.toml)"),
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="prop-firm preset of every run, e.g. ftmo-2step-challenge")
+    ] = None,
     train: Annotated[
         str, typer.Option(help="train window: 90D, 3M (months), 1Y, or a bar count")
     ] = "90D",
@@ -66,9 +87,6 @@ def walkforward(
     min_trades: Annotated[
         int, typer.Option(min=0, help="fewest in-sample trades a parameter set needs")
     ] = 10,
-    prop_firm: Annotated[
-        str, typer.Option(help="prop-firm preset of every run, or 'none'")
-    ] = "ftmo-2step-challenge",
     scheduler: Annotated[
         str, typer.Option(help="local (LocalCluster), sync (no Dask) or tcp://HOST:PORT")
     ] = "local",
@@ -84,40 +102,62 @@ def walkforward(
     """Walk-forward analysis: search parameters on each train window, trade the best on the
     following test window, and report the stitched out-of-sample result.
 
+    The settings (--config, as for `mikrobot backtest`) give the base of every parameter set:
+    structure, evaluation, feedback, sessions, sizing and prop-firm rules; --grid names
+    fields of the structure, backtest or evaluation settings (left, rr, policy,
+    sizing.risk_per_trade, confidence.minimum, ...).
+
     Exit status 0 on success, 2 on bad input.
     """
     from mikrobot.backtest.params import BacktestParams
     from mikrobot.backtest.search import ParameterSpace, parse_spec
     from mikrobot.backtest.walkforward import walk_forward
+    from mikrobot.cli.backtest import _Failure, _load, _settings
     from mikrobot.core.errors import ConfigError
-    from mikrobot.risk.params import PropFirmParams
 
-    if data is not None and synthetic:
-        raise ConfigError("give either --data FILE or --synthetic, not both")
+    chosen = [
+        n for n, on in (("--data", data), ("--stored", stored), ("--synthetic", synthetic)) if on
+    ]
+    if len(chosen) > 1:
+        raise ConfigError(f"give one source of bars, not {' and '.join(chosen)}")
     if tz is not None and data is None:
         raise ConfigError("--tz applies to --data files only")
     specs = dict(parse_spec(text, random=random is not None) for text in grid or [])
     if random is not None and not specs:
         raise ConfigError("--random needs at least one --grid parameter to draw from")
-    pf = None if prop_firm.lower() == "none" else PropFirmParams.from_preset(prop_firm)
-    base = BacktestParams(prop_firm=pf)
-    if random is not None:
-        space = ParameterSpace.random(specs, random, seed=search_seed, backtest=base)
-    elif specs:
-        space = ParameterSpace.grid(specs, backtest=base)
-    else:
-        space = ParameterSpace.single(backtest=base)
-    if data is None:
-        from mikrobot.data.synthetic import market
-
-        bars = market(symbol, start, days=days, seed=seed).bars
-    else:
-        from mikrobot.data.loaders import load_bars
-
-        bars = load_bars(data, symbol, "M1", tz)
+    try:
+        settings = _settings(config, preset)
+        base = {
+            "structure": settings.structure,
+            "backtest": BacktestParams(
+                initial_balance=settings.propfirm.initial_balance,
+                sizing=settings.risk,
+                prop_firm=settings.propfirm.params(),
+            ),
+            "evaluation": settings.evaluation,
+        }
+        if random is not None:
+            space = ParameterSpace.random(specs, random, seed=search_seed, **base)
+        elif specs:
+            space = ParameterSpace.grid(specs, **base)
+        else:
+            space = ParameterSpace.single(**base)
+        bars, spec, _ = _load(
+            settings,
+            data=data,
+            stored=stored,
+            symbol=symbol,
+            tz=tz,
+            start=start,
+            end=end,
+            days=days,
+            seed=seed,
+        )
+    except _Failure as exc:
+        raise ConfigError(str(exc)) from None
     result = walk_forward(
         bars,
-        spec=symbol,
+        spec=spec,
         train=train,
         test=test,
         step=step,
@@ -127,6 +167,8 @@ def walkforward(
         metric=metric,
         maximize=None if minimize is None else not minimize,
         min_trades=min_trades,
+        feedback=settings.feedback if settings.feedback.enabled else None,
+        sessions=settings.session_windows(),
         scheduler=scheduler,
         workers=workers,
         progress=not json,

@@ -58,11 +58,39 @@ def test_a_bar_file_and_bar_count_windows(tmp_path):
     path = tmp_path / "EURUSD_M1.csv"
     to_mt5_export(market("EURUSD", "2024-03-04", days=6, seed=2).bars, path)
     done = invoke("--data", str(path), "--tz", "UTC", "--train", "3000", "--test", "1500",
-                  "--anchored", "--prop-firm", "none", *SYNC, "--json")  # fmt: skip
+                  "--anchored", *SYNC, "--json")  # fmt: skip
     assert done.exit_code == 0, done.output
     summary = json.loads(done.output)
-    assert summary["windows"]["anchored"] is True
-    assert summary["oos"]["verdict"] is None
+    assert summary["windows"] == {
+        "train": "3000",
+        "test": "1500",
+        "step": "1500",
+        "anchored": True,
+        "warmup": "all",
+    }
+    assert summary["folds"] == (len(market_bars(path)) - 3000) // 1500
+
+
+def market_bars(path):
+    from mikrobot.data.loaders import load_bars
+
+    return load_bars(path, "EURUSD", "M1", "UTC")
+
+
+def test_the_config_file_is_the_base_of_every_parameter_set(tmp_path):
+    config = tmp_path / "mikrobot.toml"
+    config.write_text("[structure]\nleft = 4\n\n[evaluation.confidence]\nminimum = 0.55\n")
+    args = [*SMALL, *SYNC, "--grid", "rr=1.5,2.5", "--json"]
+    from_config = json.loads(invoke(*args, "--config", str(config)).output)
+    searched = json.loads(
+        invoke(*args, "--grid", "left=4", "--grid", "confidence.minimum=0.55").output
+    )
+    plain = json.loads(invoke(*args).output)
+    assert from_config["oos"] == searched["oos"]
+    assert [c["oos_return_pct"] for c in from_config["chosen"]] == [
+        c["oos_return_pct"] for c in searched["chosen"]
+    ]
+    assert from_config["oos"] != plain["oos"]  # the settings did change the runs
 
 
 @pytest.mark.parametrize(
@@ -77,8 +105,9 @@ def test_a_bar_file_and_bar_count_windows(tmp_path):
         (["--train", "40D"], "too short for one fold"),
         (["--train", "1M"], "same kind"),
         (["--scheduler", "fast"], "unknown scheduler 'fast'"),
-        (["--prop-firm", "ftmo-9step"], "unknown prop-firm preset"),
-        (["--data", "x.csv"], "either --data FILE or --synthetic"),
+        (["--preset", "ftmo-9step"], "--preset 'ftmo-9step' is unknown"),
+        (["--data", "x.csv"], "give one source of bars, not --data and --synthetic"),
+        (["--tz", "UTC"], "--tz applies to --data files only"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(args, message):

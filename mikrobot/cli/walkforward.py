@@ -14,6 +14,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mikrobot.cli.options import (
+    DataOption,
+    DaysOption,
+    EndOption,
+    SeedOption,
+    StartOption,
+    StoredOption,
+    SymbolOption,
+    SyntheticOption,
+    TzOption,
+)
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -21,29 +33,15 @@ if TYPE_CHECKING:
 
 
 def walkforward(
-    data: Annotated[
-        Path | None, typer.Option(help="M1 bar file (any format `mikrobot data import` reads)")
-    ] = None,
-    stored: Annotated[
-        bool, typer.Option("--stored", help="read the M1 bars of --symbol from the bar store")
-    ] = False,
-    synthetic: Annotated[
-        bool, typer.Option("--synthetic", help="a seeded synthetic market (the default)")
-    ] = False,
-    symbol: Annotated[
-        str | None, typer.Option(help="symbol (default: from the file name, else EURUSD)")
-    ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option(help="zone the file's times are written in: NY+7, or --tz=-03:30"),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option(help="first day (UTC): the synthetic market's, or a cut of the bars"),
-    ] = None,
-    end: Annotated[str | None, typer.Option(help="cut the bars before this time (UTC)")] = None,
-    days: Annotated[int, typer.Option(min=1, max=3660, help="synthetic: calendar days")] = 365,
-    seed: Annotated[int, typer.Option(help="synthetic: random seed")] = 7,
+    data: DataOption = None,
+    stored: StoredOption = False,
+    synthetic: SyntheticOption = False,
+    symbol: SymbolOption = None,
+    tz: TzOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    days: DaysOption = 365,
+    seed: SeedOption = 7,
     config: Annotated[
         Path | None,
         typer.Option(help="base settings file (default $MIKROBOT_CONFIG, ./mikrobot.toml)"),

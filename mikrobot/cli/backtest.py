@@ -34,6 +34,7 @@ from mikrobot.cli.options import (
     SyntheticOption,
     TzOption,
 )
+from mikrobot.cli.sources import InputError, load_m1, resolve_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,12 +43,7 @@ if TYPE_CHECKING:
     from mikrobot.config import Settings
     from mikrobot.core.symbol import SymbolSpec
 
-DEFAULT_START = "2024-01-01"
 COMPILE_MESSAGE = "compiling kernels, first run only (they are cached on disk)…"
-
-
-class _Failure(Exception):
-    """Bad input found by the command itself (printed, exit status 2)."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -80,82 +76,6 @@ def announce_compilation(stream: Any = None) -> Any:
     listener = _Once()
     event.register("numba:compile", listener)
     return listener
-
-
-def _settings(config: Path | None, preset: str | None) -> Settings:
-    from mikrobot.config import load_settings
-
-    if preset is not None:
-        from mikrobot.risk.presets import preset_names
-
-        if preset not in preset_names():
-            raise _Failure(
-                f"--preset {preset!r} is unknown: choose one of {', '.join(preset_names())}"
-            )
-    settings = load_settings(config)
-    if preset is not None and preset != settings.propfirm.preset:
-        selection = settings.propfirm.model_dump(mode="json")
-        selection["preset"] = preset
-        settings = load_settings(config, propfirm=selection)
-    return settings
-
-
-def _window(bars: pd.DataFrame, start: str | None, end: str | None, where: str) -> pd.DataFrame:
-    import pandas as pd
-
-    out = bars
-    try:
-        if start is not None:
-            out = out.loc[out.index >= pd.Timestamp(start, tz="UTC")]
-        if end is not None:
-            out = out.loc[out.index < pd.Timestamp(end, tz="UTC")]
-    except (TypeError, ValueError) as exc:
-        raise _Failure(f"--start/--end: {exc}; give dates like 2024-03-04") from None
-    if out.empty:
-        raise _Failure(
-            f"{where} has no M1 bar in [{start or 'start'}, {end or 'end'}); its bars span "
-            f"{bars.index[0]:%Y-%m-%d %H:%M} to {bars.index[-1]:%Y-%m-%d %H:%M} UTC"
-        )
-    return out
-
-
-def _load(
-    settings: Settings,
-    *,
-    data: Path | None,
-    stored: bool,
-    symbol: str | None,
-    tz: str | None,
-    start: str | None,
-    end: str | None,
-    days: int,
-    seed: int,
-) -> tuple[pd.DataFrame, SymbolSpec, str]:
-    """``(M1 bars, symbol spec, a line describing the data)``."""
-    registry = settings.registry()
-    if data is not None:
-        from mikrobot.data.loaders import load_bars
-
-        bars = load_bars(data, symbol, "M1", tz)
-        name = symbol or bars.attrs.get("symbol")
-        if not name:
-            raise _Failure(f"{data}: the file name names no known symbol; give --symbol")
-        bars = _window(bars, start, end, str(data))
-        return bars, registry[name], f"{data} (times read as {bars.attrs.get('source_tz')})"
-    name = symbol or "EURUSD"
-    spec = registry[name]
-    if stored:
-        from mikrobot.data.store import BarStore
-
-        store = BarStore(settings.store_path)
-        bars = store.read(spec.name, "M1", start, end)
-        bars = _window(bars, None, None, f"the store {store.root} ({spec.name} M1)")
-        return bars, spec, f"bar store {store.root}, {spec.name} M1"
-    from mikrobot.data.synthetic import market
-
-    first = start or DEFAULT_START
-    bars = market(spec, first, days=days, seed=seed).bars
-    return bars, spec, f"synthetic market, seed {seed}, {days} days from {first}"
 
 
 def run(
@@ -193,7 +113,7 @@ def run(
 
 def _check_output(path: Path | None, option: str) -> None:
     if path is not None and path.is_dir():
-        raise _Failure(f"{option} {path} is a directory: give a file name, e.g. {path}/out")
+        raise InputError(f"{option} {path} is a directory: give a file name, e.g. {path}/out")
 
 
 def backtest(
@@ -232,13 +152,13 @@ def backtest(
     try:
         try:
             if len(chosen) > 1:
-                raise _Failure(f"give one source of bars, not {' and '.join(chosen)}")
+                raise InputError(f"give one source of bars, not {' and '.join(chosen)}")
             if tz is not None and data is None:
-                raise _Failure("--tz applies to --data files only")
+                raise InputError("--tz applies to --data files only")
             _check_output(report, "--report")
             _check_output(trades, "--trades")
-            settings = _settings(config, preset)
-            bars, spec, source = _load(
+            settings = resolve_settings(config, preset)
+            bars, spec, source = load_m1(
                 settings,
                 data=data,
                 stored=stored,
@@ -249,7 +169,7 @@ def backtest(
                 days=days,
                 seed=seed,
             )
-        except (_Failure, MikrobotError, ValueError, OSError) as exc:
+        except (InputError, MikrobotError, ValueError, OSError) as exc:
             raise _fail(str(exc)) from None
         loaded = time.perf_counter()
         result, found, timing = run(settings, bars, spec)

@@ -110,7 +110,7 @@ def walkforward(
     from mikrobot.backtest.params import BacktestParams
     from mikrobot.backtest.search import ParameterSpace, parse_spec
     from mikrobot.backtest.walkforward import walk_forward
-    from mikrobot.cli.backtest import _Failure, _load, _settings
+    from mikrobot.cli.sources import InputError, load_m1, resolve_settings
     from mikrobot.core.errors import ConfigError
 
     chosen = [
@@ -124,7 +124,7 @@ def walkforward(
     if random is not None and not specs:
         raise ConfigError("--random needs at least one --grid parameter to draw from")
     try:
-        settings = _settings(config, preset)
+        settings = resolve_settings(config, preset)
         base = {
             "structure": settings.structure,
             "backtest": BacktestParams(
@@ -140,7 +140,7 @@ def walkforward(
             space = ParameterSpace.grid(specs, **base)
         else:
             space = ParameterSpace.single(**base)
-        bars, spec, _ = _load(
+        bars, spec, _ = load_m1(
             settings,
             data=data,
             stored=stored,
@@ -151,7 +151,7 @@ def walkforward(
             days=days,
             seed=seed,
         )
-    except _Failure as exc:
+    except InputError as exc:
         raise ConfigError(str(exc)) from None
     result = walk_forward(
         bars,

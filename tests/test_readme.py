@@ -32,3 +32,17 @@ def test_risk_example_gives_the_numbers_in_its_comments():
     assert scope["size"].volume == pytest.approx(3.03)
     assert scope["size"].money_at_risk == pytest.approx(499.95)
     assert scope["decision"].approved
+
+
+def test_structure_example_finds_every_planted_setup():
+    (code,) = [b for b in blocks("python") if "ms.setups" in b]
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    found, planted = scope["found"], scope["mkt"].episodes
+    confirmed = found[found["status"] == "confirmed"]
+    assert len(planted) == 6
+    for row in planted.itertuples():
+        hit = confirmed[confirmed["known_at"] == row.known_at]
+        assert len(hit) == 1
+        assert hit["level"].iloc[0] == pytest.approx(row.level)
+    assert len(scope["fig"].data) > 0

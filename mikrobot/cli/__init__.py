@@ -11,6 +11,7 @@ from mikrobot.cli import backtest as _backtest
 from mikrobot.cli import data as _data
 from mikrobot.cli import demo as _demo
 from mikrobot.cli import lookahead as _lookahead
+from mikrobot.cli import walkforward as _walkforward
 
 app = typer.Typer(
     name="mikrobot",
@@ -23,6 +24,7 @@ app.add_typer(_data.app, name="data", help="Import, list and check bars in the P
 app.command("demo")(_demo.demo)
 app.command("check-lookahead")(_lookahead.check_lookahead)
 app.command("backtest")(_backtest.backtest)
+app.command("walkforward")(_walkforward.walkforward)
 
 
 def main() -> None:

@@ -24,7 +24,11 @@ from mikrobot.structure.params import StructureParams
 
 @dataclass(frozen=True, slots=True)
 class BarArrays:
-    """Contiguous arrays of one bar frame; ``spread`` is in points or None."""
+    """Arrays of one bar frame; ``spread`` is in points or None.
+
+    The price arrays are the frame's own columns where they already are float64 (read-only
+    views, possibly strided: the kernels take any layout, so no column is copied per call).
+    """
 
     time: np.ndarray
     open: np.ndarray
@@ -67,13 +71,10 @@ def bar_arrays(frame: pd.DataFrame, timeframe: Timeframe, name: str) -> BarArray
     if str(index.tz) != "UTC" or index.unit != "ns":
         index = index.tz_convert("UTC").as_unit("ns")
     time = np.ascontiguousarray(index.asi8, dtype=np.int64)
-    arrays = [
-        np.ascontiguousarray(frame[c].to_numpy(np.float64))
-        for c in ("open", "high", "low", "close")
-    ]
+    arrays = [frame[c].to_numpy(np.float64) for c in ("open", "high", "low", "close")]
     spread = None
     if "spread" in frame.columns:
-        spread = np.ascontiguousarray(frame["spread"].to_numpy(np.float64))
+        spread = frame["spread"].to_numpy(np.float64)
     points = np.zeros(0) if spread is None else spread
     code, k = check_bars_nb(time, *arrays, points, timeframe.nanos)
     if code == 1:

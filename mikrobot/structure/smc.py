@@ -70,14 +70,15 @@ def _series(df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _floats(series: pd.Series) -> np.ndarray:
-    """``series`` as a contiguous float64 array (missing values as NaN) for the kernels."""
+    """``series`` as a float64 array (missing values as NaN) for the kernels, which take any
+    layout: float64 columns are passed as they are (a view, perhaps strided), not copied."""
     if series.dtype == np.float64:  # numpy-backed floats: a view, NaN already NaN
-        return np.ascontiguousarray(series.to_numpy())
-    return np.ascontiguousarray(series.to_numpy(dtype=np.float64, na_value=np.nan))
+        return series.to_numpy()
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
-    """Column ``name`` of ``df`` (any case) as contiguous float64."""
+    """Column ``name`` of ``df`` (any case) as float64."""
     return _floats(_series(df, name))
 
 

@@ -185,3 +185,40 @@ def test_every_m5_call_refuses_a_bad_bar_anywhere_naming_it(seed, n, defect, whe
             call(m5)
         assert info.value.field == expected.field
         assert str(info.value) == str(expected)
+
+
+def _frame_of(columns: dict, like: pd.DataFrame) -> pd.DataFrame:
+    """A bar frame holding exactly these arrays (no copy), with ``like``'s index and attrs."""
+    frame = pd.DataFrame(columns, index=like.index, copy=False)
+    frame.attrs.update(like.attrs)
+    return frame
+
+
+@given(seed=st.integers(0, 2**32 - 1), layout=st.sampled_from(["strided", "float32", "mixed"]))
+def test_columns_of_any_layout_give_the_same_results(seed, layout):
+    """The pandas edge hands the frame's columns to the kernels without copying them:
+    strided views (a column taken from a wider array), float32 columns (converted) and a mix
+    give what contiguous float64 columns give."""
+    names = ("open", "high", "low", "close")
+    m1 = random_m1(seed, 1500, spread=True)
+    m5 = m5_of(m1)
+    wide = np.repeat(m5[list(names)].to_numpy(), 3, axis=1)  # (n, 12): column k at 3k + 1
+    prices = m5[list(names)].to_numpy().astype(np.float32).astype(np.float64)  # float32 values
+    columns, plain = {}, {}
+    for k, column in enumerate(names):
+        if layout == "strided" or (layout == "mixed" and k % 2):
+            columns[column] = wide[:, 3 * k + 1]
+            plain[column] = m5[column].to_numpy().copy()
+        else:
+            columns[column] = prices[:, k].astype(np.float32)
+            plain[column] = prices[:, k].copy()
+    other = _frame_of(columns, m5)
+    assert any(not other[c].to_numpy().flags.c_contiguous for c in names) or layout == "float32"
+    contiguous = _frame_of(plain, m5)
+    for got, want in zip(ms.structure(other), ms.structure(contiguous), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(ms.setups(m1, other), ms.setups(m1, contiguous), check_exact=True)
+    strided_m1 = _frame_of(
+        {c: np.repeat(m1[c].to_numpy()[:, None], 2, axis=1)[:, 1] for c in (*names, "spread")}, m1
+    )
+    pd.testing.assert_frame_equal(ms.setups(strided_m1), ms.setups(m1), check_exact=True)

@@ -257,3 +257,25 @@ def test_bad_input_names_the_fix():
         compat.swing_highs_lows(df, 0)
     with pytest.raises(ValueError, match="same bars"):
         compat.bos_choch(pd.concat([df, df]).assign(close=1.0), compat.swing_highs_lows(df, 1))
+
+
+@given(seed=st.integers(0, 2**32 - 1), length=st.integers(1, 8), close_break=st.booleans())
+def test_strided_columns_give_what_contiguous_ones_give(seed, length, close_break):
+    """The preset passes float64 columns to its kernels as they are (views, perhaps strided)."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    mid = 1.1 + np.cumsum(rng.normal(0, 0.0004, n))
+    prices = np.stack([mid, mid + rng.random(n) * 1e-3, mid - rng.random(n) * 1e-3, mid], axis=1)
+    wide = np.repeat(prices, 2, axis=1)  # column k of the bars at 2k + 1: stride 64 bytes
+    names = ("open", "high", "low", "close")
+    strided = pd.DataFrame({c: wide[:, 2 * k + 1] for k, c in enumerate(names)}, copy=False)
+    assert not strided["close"].to_numpy().flags.c_contiguous
+    contiguous = pd.DataFrame({c: prices[:, k].copy() for k, c in enumerate(names)})
+    a = compat.swing_highs_lows(strided, length)
+    b = compat.swing_highs_lows(contiguous, length)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    pd.testing.assert_frame_equal(
+        compat.bos_choch(strided, a, close_break),
+        compat.bos_choch(contiguous, b, close_break),
+        check_exact=True,
+    )

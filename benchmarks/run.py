@@ -2,13 +2,17 @@
 
     python benchmarks/run.py [--only B1,B3] [--quick] [--json] [--out FILE]
 
-Discovers the modules ``benchmarks/b<number>_<name>.py`` and ``benchmarks/b_<name>.py``; each
-exposes ``rows(quick: bool) -> list[dict]`` with the keys
+Discovers the modules ``benchmarks/b<number>_<name>.py``, ``benchmarks/b_<name>.py`` and the
+memory benchmarks ``benchmarks/m<number>_<name>.py``; each exposes
+``rows(quick: bool) -> list[dict]`` with the keys
 ``id, what, mikrobot_ms, peer, peer_ms, ratio, n, notes`` (+ optional extras such as
-``kernel_ms``, ``output_equal`` or ``trades_equal``). ``mikrobot_ms`` always times the public
+``kernel_ms``, ``output_equal`` or ``trades_equal``; a memory row gives ``mikrobot_ms`` and
+``peer_ms`` as None and its figures as ``mikrobot_mb`` and ``peer_mb``, shown in the table's
+same columns). ``mikrobot_ms`` always times the public
 call a user makes (input checks and result frames included); ``kernel_ms``, where given, the
-numba kernels alone on prepared arrays, and the table shows both. ``--only B1,B3`` picks modules by number
-(``b1_*.py``, ``b3_*.py``) and ``--only B-stream`` by name (``b_stream.py``), any case.
+numba kernels alone on prepared arrays, and the table shows both. ``--only B1,B3`` picks modules
+by number (``b1_*.py``, ``b3_*.py``), ``--only M1`` the memory one (``m1_*.py``) and
+``--only B-stream`` by name (``b_stream.py``), any case.
 ``--quick`` uses small inputs and few repeats (a CI smoke run).
 The rows are written as JSON to ``--out`` (default ``benchmarks/results/latest.json``);
 ``--json`` also prints one JSON object per row on stdout (the table then goes to stderr).
@@ -43,16 +47,23 @@ def _key(text: str) -> str:
 
 
 def discover(only: set[str] | None) -> list[str]:
-    """Benchmark module names in this folder, numbered ones first, filtered by ``only``."""
+    """Benchmark module names in this folder: the numbered ``b`` ones first, then the named
+    ``b_`` ones, then the memory ones (``m<number>_``); filtered by ``only``."""
     found = []
-    for path in HERE.glob("b*.py"):
-        match = re.fullmatch(r"b(\d*)_\w+", path.stem)
+    for path in HERE.glob("[bm]*.py"):
+        match = re.fullmatch(r"b(\d*)_\w+|m(\d+)_\w+", path.stem)
         if not match:
             continue
-        number = match.group(1)
-        keys = {_key(f"b{number}"), _key(path.stem)} if number else {_key(path.stem)}
+        if match.group(2) is not None:  # m1_memory.py -> M1
+            number = match.group(2)
+            keys = {_key(f"m{number}"), _key(path.stem)}
+            rank = (2, int(number))
+        else:
+            number = match.group(1)
+            keys = {_key(f"b{number}"), _key(path.stem)} if number else {_key(path.stem)}
+            rank = (0, int(number)) if number else (1, 0)
         if only is None or keys & {_key(o) for o in only}:
-            found.append((int(number) if number else 10**6, path.stem))
+            found.append((rank, path.stem))
     return [name for _, name in sorted(found)]
 
 
@@ -82,6 +93,16 @@ def run_module(name: str, quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} MB"
+
+
+def _ratio(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}x" if value >= 10 else f"{value:.2f}x"
+
+
 def _ms(value: float | None) -> str:
     if value is None:
         return "-"
@@ -95,17 +116,18 @@ def _ms(value: float | None) -> str:
 def print_table(rows: list[dict[str, Any]], out: TextIO) -> None:
     """The table: id, what, mikrobot median (the public call, checks and frames included),
     kernel median (the numba kernels alone, where a row gives ``kernel_ms``), peer, peer
-    median, ratio (of the public call), n."""
+    median, ratio (of the public call), n. Memory rows show their ``*_mb`` figures in the
+    mikrobot and peer columns."""
     header = ("id", "what", "mikrobot", "kernel", "peer", "peer median", "ratio", "n")
     cells = [
         (
             str(r["id"]),
             str(r["what"]),
-            _ms(r["mikrobot_ms"]),
+            _mb(r["mikrobot_mb"]) if "mikrobot_mb" in r else _ms(r["mikrobot_ms"]),
             _ms(r.get("kernel_ms")),
             str(r["peer"] or "-"),
-            _ms(r["peer_ms"]),
-            "-" if r["ratio"] is None else f"{r['ratio']:,.0f}x",
+            _mb(r.get("peer_mb")) if "mikrobot_mb" in r else _ms(r["peer_ms"]),
+            _ratio(r["ratio"]),
             "-" if r["n"] is None else f"{r['n']:,}",
         )
         for r in rows

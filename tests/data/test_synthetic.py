@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from mikrobot.core.errors import ConfigError
 from mikrobot.core.instruments import DEFAULT_SPECS, SymbolRegistry
-from mikrobot.core.sessions import market_closed, session_label
+from mikrobot.core.sessions import (
+    DEFAULT_SESSIONS,
+    SessionWindow,
+    market_closed,
+    session_label,
+    utc_offset_ns,
+)
 from mikrobot.data.frame import check_canonical
 from mikrobot.data.synthetic import (
     EPISODE_COLUMNS,
@@ -27,6 +33,7 @@ from mikrobot.data.synthetic import (
     market,
     random_walk,
 )
+from mikrobot.data.synthetic.calendar import block_minutes, minute_calendar, session_code
 from tests.data.bos_oracle import find_setups
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,6 +173,42 @@ def test_bars_exactly_on_open_minutes(symbol: str, start: str, end: str) -> None
     for row in windows.itertuples():
         inside = m.bars.loc[row.window_start : row.window_end - MIN]
         assert len(inside) == (row.window_end - row.window_start) // MIN  # no closed minute
+
+
+ODD_SESSIONS = (*DEFAULT_SESSIONS[:3], SessionWindow("new_york", "America/New_York", 485, 1005))
+
+
+@pytest.mark.parametrize(
+    ("asset_class", "start", "end", "sessions"),
+    [
+        ("fx", "2024-03-06 00:07", "2024-03-15 13:52", DEFAULT_SESSIONS),  # US DST 10 Mar
+        ("fx", "2024-03-28 23:59", "2024-04-09 00:01", DEFAULT_SESSIONS),  # EU 31 Mar, AU 7 Apr
+        ("metal", "2024-10-24 05:03", "2024-11-06 17:31", DEFAULT_SESSIONS),  # EU, US end
+        ("index", "2024-10-02 10:10", "2024-10-10 10:10", ODD_SESSIONS),  # AU 6 Oct; 5-min blocks
+        ("crypto", "2024-03-08 16:59", "2024-03-12 03:00", ODD_SESSIONS),
+        ("fx", "2024-03-08 21:58", "2024-03-08 22:03", DEFAULT_SESSIONS),  # all closed
+    ],
+)
+def test_minute_calendar_equals_asking_every_minute(
+    asset_class: str, start: str, end: str, sessions: tuple[SessionWindow, ...]
+) -> None:
+    """The per-block calendar gives, minute by minute, what the session functions give when
+    asked about every single minute (across DST changes, cut blocks and 5-minute sessions)."""
+    lo, hi = pd.Timestamp(start, tz="UTC").value, pd.Timestamp(end, tz="UTC").value
+    cal = minute_calendar(lo + 17, hi, asset_class, (-5, 10), 15, sessions)
+    grid = pd.date_range(start, end, freq="1min", inclusive="left", tz="UTC").as_unit("ns").asi8
+    grid = grid[grid >= lo + 17]
+    ts = grid[~market_closed(grid, asset_class)]
+    assert np.array_equal(cal.ts, ts)
+    gaps = np.diff(ts) // 60_000_000_000 - 1
+    assert np.array_equal(cal.closed_before, np.concatenate([[0], gaps]) if ts.size else ts)
+    assert np.array_equal(cal.codes, session_code(ts, sessions))
+    ny = (ts + utc_offset_ns(ts, "America/New_York")) // 60_000_000_000 % 1440
+    roll = (ny >= 17 * 60 - 5) & (ny < 17 * 60 + 10)
+    for k in np.flatnonzero(cal.closed_before > 0):
+        roll[k : k + 15] = True  # the first 15 open minutes after a reopen
+    assert np.array_equal(cal.roll, roll)
+    assert block_minutes(sessions) == (5 if sessions is ODD_SESSIONS else 15)
 
 
 def test_weekly_open_gaps_and_continuous_opens_otherwise() -> None:

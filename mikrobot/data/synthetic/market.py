@@ -15,9 +15,9 @@ from mikrobot.core.errors import ConfigError
 from mikrobot.core.instruments import SymbolRegistry
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.data.frame import make_bars
-from mikrobot.data.synthetic.calendar import open_minutes, rollover_mask, session_codes
+from mikrobot.data.synthetic.calendar import minute_calendar
 from mikrobot.data.synthetic.episodes import Draws, Script, build_script
-from mikrobot.data.synthetic.nb import market_path_nb
+from mikrobot.data.synthetic.nb import market_path_nb, spread_volume_nb
 from mikrobot.data.synthetic.params import (
     EpisodeParams,
     MarketParams,
@@ -112,10 +112,9 @@ def market(
     p = resolve_params(spec, params)
     ep = resolve_episode_params(episode_params)
     start_ns, end_ns = _span(start, days, end)
-    ts, closed_before = open_minutes(start_ns, end_ns, spec.asset_class)
+    cal = minute_calendar(start_ns, end_ns, spec.asset_class, p.rollover_minutes, p.reopen_minutes)
+    ts, closed_before, codes, roll = cal.ts, cal.closed_before, cal.codes, cal.roll
     n = ts.size
-    codes = session_codes(ts)
-    roll = rollover_mask(ts, closed_before, p.rollover_minutes, p.reopen_minutes)
 
     market_seq, episode_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(market_seq)
@@ -180,18 +179,27 @@ def market(
         name: ticks_to_price(arr, spec)
         for name, arr in zip(("open", "high", "low", "close"), (o, hi, lo, c), strict=True)
     }
+    base = spec.typical_spread if p.spread is None else p.spread
     state = sigma / (sigma0 * sess_mult)
-    spread = _spread(p, spec, codes, roll, state, z[2])
-    price_sd = sigma * prices["close"]
-    ratio = (hi - lo) * tick / (_EXPECTED_RANGE * price_sd)
-    volume = (
-        p.volume
-        * (sigma / sigma0)
-        * (0.4 + 0.6 * ratio)
-        * np.exp(p.volume_noise * z[3] - 0.5 * p.volume_noise**2)
+    spread, tick_volume = spread_volume_nb(
+        hi,
+        lo,
+        prices["close"],
+        sigma,
+        state**p.spread_vol_elasticity,
+        np.exp(p.spread_noise * z[2] - 0.5 * p.spread_noise**2),
+        np.exp(p.volume_noise * z[3] - 0.5 * p.volume_noise**2),
+        codes,
+        roll,
+        np.asarray(p.session_spread, dtype=np.float64),
+        float(base),
+        p.rollover_spread,
+        p.volume,
+        p.rollover_volume,
+        sigma0,
+        tick,
+        _EXPECTED_RANGE,
     )
-    volume[roll] *= p.rollover_volume
-    tick_volume = np.maximum(np.rint(volume), 1).astype(np.int64)
     for script, s in zip(scripts, starts, strict=True):
         spread[s : s + script.length] = script.spread
 
@@ -228,26 +236,12 @@ def ticks_to_price(ticks: np.ndarray, spec: SymbolSpec) -> np.ndarray:
     """
     scale = 10.0**spec.digits
     units = spec.tick_size * scale
-    if abs(units - round(units)) < 1e-9 and abs(ticks).max(initial=0) * round(units) < 2**53:
-        return (ticks * round(units)) / scale
+    largest = max(int(ticks.max(initial=0)), -int(ticks.min(initial=0)))
+    if abs(units - round(units)) < 1e-9 and largest * round(units) < 2**53:
+        out = np.multiply(ticks, float(round(units)))  # exact: every product is below 2**53
+        out /= scale
+        return out
     return np.round(ticks * spec.tick_size, spec.digits)
-
-
-def _spread(
-    p: MarketParams,
-    spec: SymbolSpec,
-    codes: np.ndarray,
-    roll: np.ndarray,
-    state: np.ndarray,
-    z: np.ndarray,
-) -> np.ndarray:
-    base = spec.typical_spread if p.spread is None else p.spread
-    if base <= 0:
-        return np.zeros(codes.size, dtype=np.int64)
-    raw = base * np.asarray(p.session_spread)[codes] * state**p.spread_vol_elasticity
-    raw *= np.exp(p.spread_noise * z - 0.5 * p.spread_noise**2)
-    raw[roll] *= p.rollover_spread
-    return np.maximum(np.rint(raw), 1).astype(np.int64)
 
 
 def _plant(

@@ -128,3 +128,109 @@ def market_path_nb(
         lo[i] = min(_ticks(bottom, tick), min(op, cl))
         prev = cl
     return o, hi, lo, c, sigma, regime
+
+
+@njit(cache=True)
+def calendar_nb(
+    first: int,
+    n_min: int,
+    skip: int,
+    step: int,
+    closed: np.ndarray,
+    code: np.ndarray,
+    ny_offset: np.ndarray,
+    roll_from: int,
+    roll_to: int,
+    reopen_minutes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The open minutes of a grid of ``n_min`` minutes from ``first`` (UTC ns), with per-block
+    answers spread over the blocks' minutes; return ``(ts, closed_before, codes, roll)``.
+
+    Block ``b`` (``step`` minutes) holds grid minutes ``b * step - skip`` up to
+    ``(b + 1) * step - skip`` (cut to the grid); ``closed[b]``, ``code[b]`` and
+    ``ny_offset[b]`` (the New York UTC offset, ns) hold for all of them. ``closed_before``: the
+    minutes closed just before each open minute (0 for the first); ``roll``: the New York
+    minute of the day is in ``[17:00 + roll_from, 17:00 + roll_to)``, or fewer than
+    ``reopen_minutes`` minutes have passed since the last open minute that followed a close.
+    """
+    minute_ns = 60_000_000_000
+    n = 0
+    for b in range(closed.shape[0]):
+        if not closed[b]:
+            n += min((b + 1) * step - skip, n_min) - max(b * step - skip, 0)
+    ts = np.empty(n, np.int64)
+    closed_before = np.empty(n, np.int64)
+    codes = np.empty(n, np.int8)
+    roll = np.empty(n, np.bool_)
+    k = 0
+    prev = 0
+    reopened = -1  # grid minute of the last open minute that followed a close
+    lo_minute = 17 * 60 + roll_from
+    hi_minute = 17 * 60 + roll_to
+    for b in range(closed.shape[0]):
+        if closed[b]:
+            continue
+        lo = max(b * step - skip, 0)
+        minute = (first + lo * minute_ns + ny_offset[b]) // minute_ns % 1440
+        for g in range(lo, min((b + 1) * step - skip, n_min)):
+            gap = g - prev - 1 if k > 0 else 0
+            if gap > 0:
+                reopened = g
+            ts[k] = first + g * minute_ns
+            closed_before[k] = gap
+            codes[k] = code[b]
+            roll[k] = (lo_minute <= minute < hi_minute) or (
+                reopened >= 0 and g - reopened < reopen_minutes
+            )
+            prev = g
+            k += 1
+            minute = minute + 1 if minute < 1439 else 0
+    return ts, closed_before, codes, roll
+
+
+@njit(cache=True)
+def spread_volume_nb(
+    hi: np.ndarray,
+    lo: np.ndarray,
+    close: np.ndarray,
+    sigma: np.ndarray,
+    vol_state_power: np.ndarray,
+    spread_noise: np.ndarray,
+    volume_noise: np.ndarray,
+    codes: np.ndarray,
+    roll: np.ndarray,
+    session_spread: np.ndarray,
+    base_spread: float,
+    rollover_spread: float,
+    volume: float,
+    rollover_volume: float,
+    sigma0: float,
+    tick: float,
+    expected_range: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spread (points) and tick volume of each bar; return ``(spread, tick_volume)`` (int64).
+
+    ``spread = max(rint(base_spread * session_spread[codes] * vol_state_power * spread_noise
+    [* rollover_spread where roll]), 1)`` (all zeros when ``base_spread <= 0``);
+    ``tick_volume = max(rint(volume * (sigma / sigma0) * (0.4 + 0.6 * range_ratio) *
+    volume_noise [* rollover_volume where roll]), 1)`` with ``range_ratio = (hi - lo) * tick /
+    (expected_range * sigma * close)`` (``hi``/``lo`` in ticks, ``close`` a price). The noise
+    factors and the power come in as arrays, so the float operations are exactly those of the
+    NumPy expressions written in that order.
+    """
+    n = hi.shape[0]
+    spread = np.zeros(n, np.int64)
+    tick_volume = np.empty(n, np.int64)
+    for i in range(n):
+        if base_spread > 0:
+            raw = base_spread * session_spread[codes[i]] * vol_state_power[i]
+            raw = raw * spread_noise[i]
+            if roll[i]:
+                raw = raw * rollover_spread
+            spread[i] = np.int64(max(np.rint(raw), 1.0))
+        ratio = (hi[i] - lo[i]) * tick / (expected_range * (sigma[i] * close[i]))
+        v = volume * (sigma[i] / sigma0) * (0.4 + 0.6 * ratio) * volume_noise[i]
+        if roll[i]:
+            v = v * rollover_volume
+        tick_volume[i] = np.int64(max(np.rint(v), 1.0))
+    return spread, tick_volume

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -210,12 +211,25 @@ def episode_table(
                 "window_end": at(window.stop - 1) + minute,
             }
         )
-    table = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
     if not rows:
-        for name in EPISODE_COLUMNS:
-            if name.endswith(("time", "known_at", "start", "end")):
-                table[name] = pd.Series(dtype="datetime64[ns, UTC]")
-        table = table.astype({"direction": "int64", "level": "float64", "entry": "float64",
-                              "stop": "float64", "target": "float64", "outcome": "str"})  # fmt: skip
+        return _empty_table()
+    table = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
     table["direction"] = table["direction"].astype("int64")
     return table
+
+
+def _empty_table() -> pd.DataFrame:
+    """The episode table without rows, with the dtypes of a table with rows."""
+    times = pd.DatetimeIndex([], dtype="datetime64[ns, UTC]").array
+    floats = np.zeros(0, dtype=np.float64)
+    columns: dict[str, Any] = {}
+    for name in EPISODE_COLUMNS:
+        if name == "direction":
+            columns[name] = np.zeros(0, dtype=np.int64)
+        elif name == "outcome":
+            columns[name] = pd.array([], dtype="str")
+        elif name.endswith(("time", "known_at", "start", "end")):
+            columns[name] = times
+        else:
+            columns[name] = floats
+    return pd.DataFrame(columns)

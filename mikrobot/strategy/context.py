@@ -12,15 +12,18 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mikrobot.core.side import Side
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.risk.params import SizingParams
-from mikrobot.risk.propfirm import PropFirmAccount
 from mikrobot.strategy.feedback import FeedbackAdjustments, TradeResult
 from mikrobot.strategy.news import NewsCalendar
+
+if TYPE_CHECKING:
+    from mikrobot.risk.propfirm import PropFirmAccount
 
 __all__ = [
     "ACCOUNT_TYPES",

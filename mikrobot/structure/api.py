@@ -17,7 +17,6 @@ from mikrobot.core.signal import Signal
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.core.timeframe import Timeframe
 from mikrobot.structure import codes
-from mikrobot.structure.events import SetupEvent
 from mikrobot.structure.inputs import (
     BarArrays,
     bar_arrays,
@@ -347,16 +346,16 @@ def to_signals(setups_df: pd.DataFrame, symbol: str | None = None) -> list[Signa
     name = symbol or setups_df.attrs.get("symbol")
     if not name:
         raise ValueError("no symbol: pass symbol='EURUSD' or use a frame from setups()")
+    from mikrobot.structure.events import SetupEvent  # the live path's event, loaded on use
+
     weights = setups_df.attrs.get("weights", {})
     rows = setups_df[setups_df["status"] == "confirmed"]
+    names = tuple(f.name for f in fields(SetupEvent))
+    times = tuple(f for f in names if f.endswith(("_time", "_at")))
     out = []
     for record in rows.to_dict("records"):
-        values = {f: record[f] for f in _SETUP_FIELDS}
-        for f in _SETUP_TIMES:
+        values = {f: record[f] for f in names}
+        for f in times:
             values[f] = None if pd.isna(values[f]) else int(pd.Timestamp(values[f]).value)
         out.append(SetupEvent(**values).to_signal(str(name), weights))
     return out
-
-
-_SETUP_FIELDS = tuple(f.name for f in fields(SetupEvent))
-_SETUP_TIMES = tuple(f for f in _SETUP_FIELDS if f.endswith(("_time", "_at")))

@@ -82,13 +82,15 @@ class Market:
         index = bars.index
         if index.tz is None:
             raise ValueError("bars need a UTC DatetimeIndex (tz-aware): see mikrobot.data.frame")
-        time = np.ascontiguousarray(index.tz_convert("UTC").as_unit("ns").asi8)
+        if str(index.tz) != "UTC" or index.unit != "ns":  # the canonical frame needs neither
+            index = index.tz_convert("UTC").as_unit("ns")
+        time = np.ascontiguousarray(index.asi8)
         if time.shape[0] > 1 and not bool(np.all(time[1:] > time[:-1])):
             raise ValueError("bar times must be strictly increasing: sort and de-duplicate them")
         if spread_points is not None:
             spread = np.array([spread_points * spec.point])
-        elif "spread" in bars.columns:
-            spread = bars["spread"].to_numpy(np.float64) * spec.point
+        elif "spread" in bars.columns:  # points to price units, without a float64 copy first
+            spread = np.multiply(bars["spread"].to_numpy(), spec.point, dtype=np.float64)
         else:
             spread = np.array([spec.typical_spread * spec.point])
         arrays = {c: np.ascontiguousarray(bars[c].to_numpy(np.float64)) for c in PRICE_COLUMNS}

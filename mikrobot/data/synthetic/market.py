@@ -114,7 +114,6 @@ def market(
     start_ns, end_ns = _span(start, days, end)
     cal = minute_calendar(start_ns, end_ns, spec.asset_class, p.rollover_minutes, p.reopen_minutes)
     ts, closed_before, codes, roll = cal.ts, cal.closed_before, cal.codes, cal.roll
-    n = ts.size
 
     market_seq, episode_seq = np.random.SeedSequence(seed).spawn(2)
     rng = np.random.default_rng(market_seq)
@@ -124,71 +123,24 @@ def market(
 
     sess_mult = np.asarray(p.session_vol)[codes]
     sess_mult[roll] *= p.rollover_vol
-    sigma0 = p.vol / p.price
-    gap_sd = np.zeros(n)
-    reopen = closed_before > 0
-    gap_sd[reopen] = p.gap_vol * sigma0 * np.sqrt(closed_before[reopen] / 60.0)
-
-    h0 = p.vol_of_vol * float(rng.standard_normal())
-    z = rng.standard_normal((4, n))
-    u = rng.random(n)
-    e = rng.standard_exponential((2, n))
-    z_gap = np.zeros(n)
-    z_gap[reopen] = rng.standard_normal(int(reopen.sum()))
-
-    if scripts:
-        ep_start = starts
-        ep_len = np.array([s.length for s in scripts], dtype=np.int64)
-        ep_first = np.concatenate([[0], np.cumsum(ep_len)[:-1]]).astype(np.int64)
-        s_cols = [
-            np.concatenate([getattr(s, f) for s in scripts])
-            for f in ("open", "high", "low", "close")
-        ]
-    else:
-        ep_start = ep_len = ep_first = np.zeros(0, dtype=np.int64)
-        s_cols = [np.zeros(0, dtype=np.int64)] * 4
-    phi = p.vol_persistence
-    tick = spec.tick_size
-    o, hi, lo, c, sigma, regime = market_path_nb(
-        math.log(p.price),
-        sigma0,
-        sess_mult,
-        gap_sd,
-        z[0],
-        z[1],
-        z_gap,
-        u,
-        e[0],
-        e[1],
-        h0,
-        phi,
-        p.vol_of_vol * math.sqrt(1.0 - phi * phi),
-        p.vol_of_vol**2,
-        p.trend_drift,
-        p.mean_reversion,
-        1.0 / p.trend_minutes,
-        1.0 / p.range_minutes,
-        tick,
-        ep_start,
-        ep_len,
-        ep_first,
-        *s_cols,
+    o, hi, lo, c, sigma, regime, spread_noise, volume_noise = _path(
+        p, spec, sess_mult, closed_before, rng, scripts, starts
     )
-
-    prices = {
-        name: ticks_to_price(arr, spec)
-        for name, arr in zip(("open", "high", "low", "close"), (o, hi, lo, c), strict=True)
-    }
+    close = ticks_to_price(c, spec)
+    del c  # every step frees what it no longer needs: a year holds 3 MB per column
+    sigma0 = p.vol / p.price
+    vol_state = sigma / (sigma0 * sess_mult)
+    del sess_mult
+    vol_state **= p.spread_vol_elasticity  # in place, as ``vol_state ** elasticity`` computes
     base = spec.typical_spread if p.spread is None else p.spread
-    state = sigma / (sigma0 * sess_mult)
     spread, tick_volume = spread_volume_nb(
         hi,
         lo,
-        prices["close"],
+        close,
         sigma,
-        state**p.spread_vol_elasticity,
-        np.exp(p.spread_noise * z[2] - 0.5 * p.spread_noise**2),
-        np.exp(p.volume_noise * z[3] - 0.5 * p.volume_noise**2),
+        vol_state,
+        spread_noise,
+        volume_noise,
         codes,
         roll,
         np.asarray(p.session_spread, dtype=np.float64),
@@ -197,11 +149,16 @@ def market(
         p.volume,
         p.rollover_volume,
         sigma0,
-        tick,
+        spec.tick_size,
         _EXPECTED_RANGE,
     )
+    del sigma, vol_state, spread_noise, volume_noise
     for script, s in zip(scripts, starts, strict=True):
         spread[s : s + script.length] = script.spread
+    prices = {"close": close}
+    for name, ticks in (("open", o), ("high", hi), ("low", lo)):
+        prices[name] = ticks_to_price(ticks, spec)
+    del o, hi, lo
 
     bars = make_bars(
         ts,
@@ -225,6 +182,86 @@ def market(
         episode_params=ep,
         seed=seed,
     )
+
+
+def _lognormal(z: np.ndarray, sd: float) -> np.ndarray:
+    """``exp(sd * z - sd**2 / 2)`` (a log-normal factor of mean 1), computed in ``z``'s buffer."""
+    np.multiply(z, sd, out=z)
+    z -= 0.5 * sd**2
+    return np.exp(z, out=z)
+
+
+def _path(
+    p: MarketParams,
+    spec: SymbolSpec,
+    sess_mult: np.ndarray,
+    closed_before: np.ndarray,
+    rng: np.random.Generator,
+    scripts: list[Script],
+    starts: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The random draws and the price path: ``(open, high, low, close)`` in ticks, ``sigma``,
+    ``regime``, and the spread and volume noise factors (the draws' other uses).
+
+    The draws, in this order: one normal for the first log-volatility, ``4 × n`` normals (returns,
+    volatility shocks, spread noise, volume noise), ``n`` uniforms (regime switches), ``2 × n``
+    exponentials (high and low extensions), one normal per reopen (gaps). The kernel's inputs
+    are dropped when this returns.
+    """
+    n = sess_mult.size
+    sigma0 = p.vol / p.price
+    gap_sd = np.zeros(n)
+    reopen = closed_before > 0
+    gap_sd[reopen] = p.gap_vol * sigma0 * np.sqrt(closed_before[reopen] / 60.0)
+
+    h0 = p.vol_of_vol * float(rng.standard_normal())
+    # row by row: the same stream as ``rng.standard_normal((4, n))``, without one 4n block
+    z_ret, z_vol, z_spread, z_volume = (rng.standard_normal(n) for _ in range(4))
+    u = rng.random(n)
+    e_high, e_low = (rng.standard_exponential(n) for _ in range(2))
+    z_gap = np.zeros(n)
+    z_gap[reopen] = rng.standard_normal(int(reopen.sum()))
+    spread_noise = _lognormal(z_spread, p.spread_noise)
+    volume_noise = _lognormal(z_volume, p.volume_noise)
+
+    if scripts:
+        ep_start = starts
+        ep_len = np.array([s.length for s in scripts], dtype=np.int64)
+        ep_first = np.concatenate([[0], np.cumsum(ep_len)[:-1]]).astype(np.int64)
+        s_cols = [
+            np.concatenate([getattr(s, f) for s in scripts])
+            for f in ("open", "high", "low", "close")
+        ]
+    else:
+        ep_start = ep_len = ep_first = np.zeros(0, dtype=np.int64)
+        s_cols = [np.zeros(0, dtype=np.int64)] * 4
+    phi = p.vol_persistence
+    path = market_path_nb(
+        math.log(p.price),
+        sigma0,
+        sess_mult,
+        gap_sd,
+        z_ret,
+        z_vol,
+        z_gap,
+        u,
+        e_high,
+        e_low,
+        h0,
+        phi,
+        p.vol_of_vol * math.sqrt(1.0 - phi * phi),
+        p.vol_of_vol**2,
+        p.trend_drift,
+        p.mean_reversion,
+        1.0 / p.trend_minutes,
+        1.0 / p.range_minutes,
+        spec.tick_size,
+        ep_start,
+        ep_len,
+        ep_first,
+        *s_cols,
+    )
+    return (*path, spread_noise, volume_noise)
 
 
 def ticks_to_price(ticks: np.ndarray, spec: SymbolSpec) -> np.ndarray:

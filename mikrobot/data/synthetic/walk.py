@@ -27,6 +27,20 @@ def weekday_minutes(start: str | pd.Timestamp, n: int) -> np.ndarray:
     return grid[weekday < 5][:n]
 
 
+def _extend(edge: np.ndarray, w: np.ndarray, scale: float, digits: int) -> np.ndarray:
+    """``max(round(edge + scale * |w|, digits), edge)`` for ``scale > 0`` (a high), ``min(round(
+    edge - |scale| * |w|, digits), edge)`` for ``scale < 0`` (a low), computed in ``w``."""
+    np.abs(w, out=w)
+    w *= abs(scale)
+    if scale > 0:
+        np.add(edge, w, out=w)
+        np.round(w, digits, out=w)
+        return np.maximum(w, edge, out=w)
+    np.subtract(edge, w, out=w)
+    np.round(w, digits, out=w)
+    return np.minimum(w, edge, out=w)
+
+
 def random_walk(
     n: int = YEAR_M1,
     *,
@@ -63,18 +77,27 @@ def random_walk(
     if spread < 0:
         raise ConfigError(f"random_walk spread must be >= 0 points, got {spread}")
     rng = np.random.default_rng(seed)
-    z = rng.standard_normal(n)
-    w = rng.standard_normal((2, n))
+    # each step below is the formula above computed in place, to hold few n-long arrays at once
+    close = rng.standard_normal(n)
+    w_high, w_low = rng.standard_normal(n), rng.standard_normal(n)  # = standard_normal((2, n))
     v = rng.random(n)
-    close = np.round(start_price + sigma * np.cumsum(z), digits)
+    np.cumsum(close, out=close)
+    close *= sigma
+    close += start_price
+    np.round(close, digits, out=close)
     open_ = np.empty(n)
     open_[0] = round(start_price, digits)
     open_[1:] = close[:-1]
-    top = np.maximum(open_, close)
-    bottom = np.minimum(open_, close)
-    high = np.maximum(np.round(top + 0.5 * sigma * np.abs(w[0]), digits), top)
-    low = np.minimum(np.round(bottom - 0.5 * sigma * np.abs(w[1]), digits), bottom)
-    tick_volume = 1 + np.floor(30.0 * (high - low) / sigma + 20.0 * v).astype(np.int64)
+    high = _extend(np.maximum(open_, close), w_high, 0.5 * sigma, digits)
+    low = _extend(np.minimum(open_, close), w_low, -0.5 * sigma, digits)
+    volume = np.subtract(high, low)
+    volume *= 30.0
+    volume /= sigma
+    v *= 20.0
+    volume += v
+    np.floor(volume, out=volume)
+    tick_volume = volume.astype(np.int64)
+    tick_volume += 1
     return make_bars(
         weekday_minutes(start, n),
         open_,

@@ -20,12 +20,17 @@ then the three ways run in turn, the order rotating each round):
 ``output_equal``: the three ways give the same summary and out-of-sample trades.
 ``machine_speedup``: each round also times two pure-Python loops on the 2-worker and on the
 1-worker cluster; its ratio is the parallel room the (shared) machine gave in those rounds.
+``others_cores``: the CPU that other jobs used during each way's runs (the machine's busy time
+from ``/proc/stat`` less this process's and the workers'), per second of the run: about 0 on a
+quiet machine; near 1 means a whole core was taken, and the 2-worker ratio then measures the
+machine rather than mikrobot. ``steal_s``: CPU time the hypervisor gave to other guests.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import resource
 import statistics
 import time
 
@@ -72,6 +77,24 @@ def _worker_cpu(client) -> float:
     return sum(client.run(used).values())
 
 
+def _machine_cpu() -> tuple[float, float] | None:
+    """``(busy, steal)`` CPU seconds of the whole machine so far (all cores, from
+    ``/proc/stat``: busy = user + nice + system + irq + softirq), or None off Linux."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            v = [int(x) for x in f.readline().split()[1:9]]
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / tick, v[7] / tick
+
+
+def _own_cpu() -> float:
+    """CPU seconds of this process (the client and the LocalCluster scheduler run here)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _spin_ms(client, n: int) -> float:
     """Wall time of two pure-Python loops of ``n`` steps submitted together to ``client``'s
     workers: with two free cores, a 2-worker cluster takes half the time of a 1-worker one, so
@@ -102,6 +125,10 @@ def _cluster(n_workers: int):
     return Client(cluster), cluster, (time.perf_counter() - start) * 1e3
 
 
+def _cores_text(value: float | None) -> str:
+    return "? cores" if value is None else f"{value:.2f} cores"
+
+
 def rows(quick: bool) -> list[dict]:
     """Two rows: LocalCluster 2 workers (peer: 1 worker), and in-process.
 
@@ -120,6 +147,8 @@ def rows(quick: bool) -> list[dict]:
     spins: dict[str, list[float]] = {"2w": [], "1w": []}
     times: dict[str, list[float]] = {k: [] for k in ways}
     cpu: dict[str, list[float]] = {k: [] for k in ways}
+    others: dict[str, list[float]] = {k: [] for k in ways}  # other jobs' CPU during our runs
+    steal: dict[str, list[float]] = {k: [] for k in ways}
     results = {}
     first: dict[str, float] = {}
     try:
@@ -128,15 +157,21 @@ def rows(quick: bool) -> list[dict]:
             for name in order:
                 sched = ways[name]
                 c0 = time.process_time() if name == "sync" else _worker_cpu(sched)
+                m0, own0 = _machine_cpu(), _own_cpu()
                 t0 = time.perf_counter_ns()
                 results[name] = walk_forward(bars, scheduler=sched, **kw)
                 ms = (time.perf_counter_ns() - t0) / 1e6
+                m1, own1 = _machine_cpu(), _own_cpu()
                 c1 = time.process_time() if name == "sync" else _worker_cpu(sched)
                 if k == 0:
                     first[name] = ms
                 else:
                     times[name].append(ms)
                     cpu[name].append(c1 - c0)
+                    if m0 is not None and m1 is not None:
+                        ours = own1 - own0 + (0.0 if name == "sync" else c1 - c0)
+                        others[name].append(max(0.0, m1[0] - m0[0] - ours))
+                        steal[name].append(m1[1] - m0[1])
             if k:
                 for name in ("2w", "1w"):
                     spins[name].append(_spin_ms(ways[name], SPIN_QUICK if quick else SPIN))
@@ -151,6 +186,14 @@ def rows(quick: bool) -> list[dict]:
     folds, sets = len(res.folds), len(space)
     speedup = med["1w"] / med["2w"]
     machine = statistics.median(spins["1w"]) / statistics.median(spins["2w"])
+    busy = {  # other jobs' CPU per second of our run: 0 on a quiet machine, 1 = a whole core
+        name: statistics.median(
+            o / (t / 1e3) for o, t in zip(others[name], times[name], strict=True)
+        )
+        if others[name]
+        else None
+        for name in ways
+    }
     what = f"walk-forward {folds} folds x {sets} parameter sets, train/test {windows['train']}, M1"
     s = res.oos_stats
     common = {"n": len(bars), "folds": folds, "parameter_sets": sets, "runs": runs}
@@ -170,12 +213,15 @@ def rows(quick: bool) -> list[dict]:
             "worker_cpu_s_1w": cpu_med["1w"],
             "load_average": [load_before, load_after],
             "machine_speedup": machine,
+            "others_cores": busy,
+            "steal_s": {k: statistics.median(v) if v else None for k, v in steal.items()},
             "target_ms": 30_000.0,
             "target_speedup": 1.7,
             "output_equal": equal,
             "notes": f"speed-up of the 2nd worker {speedup:.2f}x (target >= 1.7; two pure-Python "
             f"loops on the same clusters got {machine:.2f}x in the same rounds); workers' CPU "
-            f"{cpu_med['2w']:.1f} s (2w) vs {cpu_med['1w']:.1f} s (1w) per run; load average "
+            f"{cpu_med['2w']:.1f} s (2w) vs {cpu_med['1w']:.1f} s (1w) per run; other jobs used "
+            f"{_cores_text(busy['2w'])} (2w runs) and {_cores_text(busy['1w'])} (1w runs); load average "
             f"{load_before:.1f} -> {load_after:.1f} on {os.cpu_count()} cores; cluster start "
             f"{start2 / 1e3:.1f} s, first run {first['2w'] / 1e3:.1f} s; {len(res.in_sample)} "
             f"in-sample backtests; OOS {s.trade_count} trades, net {s.net_result:.0f}, WFE "

@@ -33,7 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -64,12 +64,14 @@ if TYPE_CHECKING:
     from mikrobot.backtest.walkforward_result import WalkForwardResult
     from mikrobot.core.sessions import SessionWindow
     from mikrobot.data.validation import ValidationReport
+    from mikrobot.risk.params import PropFirmSelection, SizingParams
     from mikrobot.strategy.params import FeedbackParams
 
 __all__ = [
     "SUMMARY_FILE",
     "SYNTHETIC_END",
     "RunSettings",
+    "SettingsLike",
     "SymbolValidation",
     "WalkForwardPlan",
     "backtest_table",
@@ -90,11 +92,28 @@ SYNTHETIC_END = "2024-03-30"
 _ERROR_KINDS = ("duplicate", "non_monotonic", "nan", "non_positive", "ohlc")
 
 
+class SettingsLike(Protocol):
+    """What :meth:`RunSettings.from_settings` reads (:class:`mikrobot.config.Settings` has it)."""
+
+    @property
+    def structure(self) -> StructureParams: ...
+    @property
+    def evaluation(self) -> EvaluationParams: ...
+    @property
+    def feedback(self) -> FeedbackParams: ...
+    @property
+    def risk(self) -> SizingParams: ...
+    @property
+    def propfirm(self) -> PropFirmSelection: ...
+    def session_windows(self) -> tuple[SessionWindow, ...]: ...
+    def config_hash(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class RunSettings:
-    """The settings every backtest of the validation uses (build them from
-    :class:`mikrobot.config.Settings`: structure, ``BacktestParams`` from risk and propfirm,
-    evaluation, feedback when enabled, the session windows and the config hash)."""
+    """The settings every backtest of the validation uses: structure, backtest (fills,
+    sizing, prop-firm rules), evaluation, feedback (None: off), sessions (None: the defaults)
+    and the config hash stamped on the results."""
 
     structure: StructureParams = field(default_factory=StructureParams)
     backtest: BacktestParams = field(default_factory=BacktestParams)
@@ -102,6 +121,24 @@ class RunSettings:
     feedback: FeedbackParams | None = None
     sessions: tuple[SessionWindow, ...] | None = None
     config_hash: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: SettingsLike) -> RunSettings:
+        """From :class:`mikrobot.config.Settings`, as ``mikrobot backtest`` wires them: the
+        initial balance and rules of ``[propfirm]``, the sizing of ``[risk]``, feedback when
+        enabled, the ``[sessions]`` windows and the settings' hash."""
+        return cls(
+            structure=settings.structure,
+            backtest=BacktestParams(
+                initial_balance=settings.propfirm.initial_balance,
+                sizing=settings.risk,
+                prop_firm=settings.propfirm.params(),
+            ),
+            evaluation=settings.evaluation,
+            feedback=settings.feedback if settings.feedback.enabled else None,
+            sessions=settings.session_windows(),
+            config_hash=settings.config_hash(),
+        )
 
 
 def _default_grid() -> Mapping[str, tuple[Any, ...]]:

@@ -65,6 +65,19 @@ __all__ = [
 ]
 
 
+def _papermill() -> Any:
+    """The papermill module, or a :class:`ConfigError` saying which extra installs it."""
+    try:
+        import nbconvert  # noqa: F401  (the HTML report)
+        import papermill
+    except ImportError as exc:
+        raise ConfigError(
+            f"pipelines need papermill and nbconvert ({exc.name} is missing): "
+            "pip install 'mikrobot[pipelines]' (make demo does)"
+        ) from None
+    return papermill
+
+
 # ------------------------------------------------------------------------------ locations
 def pipelines_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The pipelines directory: ``override``, else ``$MIKROBOT_PIPELINES``, else
@@ -145,7 +158,7 @@ _KINDS = {bool: "bool", int: "int", float: "float", str: "str", dict: "dict", li
 def notebook_parameters(path: Path) -> dict[str, Parameter]:
     """The parameters of the notebook's ``parameters`` cell, in order (papermill's
     ``inspect_notebook``). Raises :class:`ConfigError` when the notebook has none."""
-    import papermill
+    papermill = _papermill()
 
     try:
         found = papermill.inspect_notebook(str(path))
@@ -350,8 +363,7 @@ def run_pipeline(
     """Run pipeline ``name`` with ``overrides`` (``key=value`` texts); see the module
     docstring. Raises :class:`ConfigError` for an unknown pipeline or a bad override (nothing
     is run or written then); a notebook error is reported in the outcome, not raised."""
-    import papermill
-
+    papermill = _papermill()
     directory = pipelines_dir(pipelines)
     notebook = find_pipeline(name, directory)
     params = notebook_parameters(notebook)

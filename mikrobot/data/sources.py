@@ -120,10 +120,10 @@ def load_m1_source(
     reg = SymbolRegistry() if registry is None else registry
     t0, t1 = _span(_stamp(start, "start"), _stamp(end, "end"), days)
     name = str(source).strip()
+    if tz is not None and name.lower() in (SYNTHETIC, STORE):
+        raise ConfigError(f"tz applies to bar files only, not to source {name!r} (UTC bars)")
     if name.lower() == SYNTHETIC:
         return _synthetic(reg, symbol, t0, t1, days, seed)
-    if tz is not None and name.lower() == STORE:
-        raise ConfigError("tz applies to bar files only; the store holds UTC bars")
     if name.lower() == STORE:
         return _stored(reg, symbol, t0, t1, days, store)
     return _file(reg, source_path(name, symbol), symbol, t0, t1, days, tz)

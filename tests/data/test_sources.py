@@ -38,6 +38,8 @@ def test_synthetic_needs_a_window_of_two_bounds():
         load_m1_source("synthetic", "EURUSD", start="2024-03-01", end="2024-03-09", days=2)
     with pytest.raises(ConfigError, match="days must be > 0"):
         load_m1_source("synthetic", "EURUSD", days=0)
+    with pytest.raises(ConfigError, match="tz applies to bar files only"):
+        load_m1_source("synthetic", "EURUSD", end="2024-03-09", days=2, tz="NY+7")
     with pytest.raises(ConfigError, match="not a date"):
         load_m1_source("synthetic", "EURUSD", end="someday", days=2)
 

@@ -4,6 +4,7 @@ message on bad input."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,25 @@ def test_grid_search_prints_a_report_and_writes_its_files(tmp_path):
     assert summary["space"]["names"] == ["left", "rr"]
     assert len(pd.read_csv(out / "in_sample.csv")) == 3 * 4
     assert (out / "oos_equity.csv").is_file()
+
+
+def test_integer_parameters_print_as_integers_when_a_fold_has_no_pick(tmp_path):
+    out = tmp_path / "wf"
+    # with 9 in-sample trades needed, some folds of this market qualify and some do not
+    done = invoke(*SMALL, "--scheduler", "sync", "--min-trades", "9", "--grid", "left=2,3",
+                  "--out", str(out))  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "none qualified (flat)" in done.output
+    picked = re.findall(r"left=(\S+)", done.output)
+    assert picked, done.output  # a fold did pick, so the run mixes picks and no picks
+    assert all(v in {"2", "3"} for v in picked), picked
+    folds = pd.read_csv(out / "folds.csv", dtype={"left": str}, keep_default_na=False)
+    assert set(folds["left"]) <= {"2", "3", ""}
+    assert "" in set(folds["left"])
+    summary = json.loads((out / "summary.json").read_text())
+    values = [c["values"]["left"] for c in summary["chosen"] if c["values"]]
+    assert values
+    assert all(type(v) is int for v in values)
 
 
 def test_random_search_json_is_reproducible():

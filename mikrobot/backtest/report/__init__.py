@@ -21,12 +21,16 @@ Walk-forward figures take a :class:`~mikrobot.backtest.walkforward_result.WalkFo
 * :func:`walkforward_parameters_figure` - the parameters chosen per fold (stability);
 * :func:`walkforward_in_sample_figure` - the in-sample metric of every candidate on every fold.
 
-:func:`write_report` puts them in one HTML file with plotly.js embedded once, after a table of
-the statistics with the prop-firm verdict, the config hash and the parameters. Long M1 curves
+:func:`write_report` puts the backtest figures in one HTML file with plotly.js embedded once,
+after a table of the statistics with the prop-firm verdict, the config hash and the parameters. Long M1 curves
 are thinned for drawing (see :func:`decimate_indices`): the figures say so in their titles.
+:func:`write_walkforward_report` does the same for a walk-forward run: the four walk-forward
+figures with the fold table, the out-of-sample statistics, the efficiency and the parameter
+stability.
 
 Modules: :mod:`~mikrobot.backtest.report.price` (price chart), ``curves`` (equity, R, months,
-refusals), ``walkforward`` (walk-forward figures), ``page`` (the HTML file), ``style`` (shared
+refusals), ``walkforward`` (walk-forward figures), ``page`` (the HTML file and
+:func:`write_atomic`), ``walkforward_page`` (the walk-forward HTML file), ``style`` (shared
 look).
 
 Plotly is imported inside the functions, so importing this module does not load it. Times on the
@@ -44,7 +48,7 @@ from mikrobot.backtest.report.curves import (
     r_distribution_figure,
     rejections_figure,
 )
-from mikrobot.backtest.report.page import write_report
+from mikrobot.backtest.report.page import write_atomic, write_report
 from mikrobot.backtest.report.price import CANDLE_MINUTES, market_frame, price_figure
 from mikrobot.backtest.report.walkforward import (
     fold_starts,
@@ -53,6 +57,7 @@ from mikrobot.backtest.report.walkforward import (
     walkforward_in_sample_figure,
     walkforward_parameters_figure,
 )
+from mikrobot.backtest.report.walkforward_page import write_walkforward_report
 
 __all__ = [
     "CANDLE_MINUTES",
@@ -72,5 +77,7 @@ __all__ = [
     "walkforward_folds_figure",
     "walkforward_in_sample_figure",
     "walkforward_parameters_figure",
+    "write_atomic",
     "write_report",
+    "write_walkforward_report",
 ]

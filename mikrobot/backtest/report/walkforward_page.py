@@ -96,20 +96,23 @@ def _when(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%d %H:%M") if (ts.hour or ts.minute) else ts.strftime("%Y-%m-%d")
 
 
-def _wide_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:
-    """An HTML table; the first ``left`` columns are left-aligned. A row whose first cell
-    starts with ``"~"`` is drawn greyed (the marker is removed)."""
+def _wide_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    left: int = 0,
+    grey: Sequence[bool] | None = None,
+) -> str:
+    """An HTML table; the first ``left`` columns are left-aligned, rows with ``grey`` True
+    are drawn greyed."""
 
     def align(k: int) -> str:
         return ' class="l"' if k < left else ""
 
     head = "".join(f"<th{align(k)}>{html.escape(h)}</th>" for k, h in enumerate(header))
     body = []
-    for row in rows:
-        flat = row[0].startswith("~")
-        cells = [row[0][1:] if flat else row[0], *row[1:]]
-        tds = "".join(f"<td{align(k)}>{html.escape(c)}</td>" for k, c in enumerate(cells))
-        body.append(f'<tr class="flat">{tds}</tr>' if flat else f"<tr>{tds}</tr>")
+    for j, row in enumerate(rows):
+        tds = "".join(f"<td{align(k)}>{html.escape(c)}</td>" for k, c in enumerate(row))
+        body.append(f'<tr class="flat">{tds}</tr>' if grey and grey[j] else f"<tr>{tds}</tr>")
     return (
         f'<div class="wrap"><table class="wide"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
@@ -133,7 +136,7 @@ def fold_rows(result: WalkForwardResult) -> tuple[list[str], list[list[str]]]:
     for fold, row in result.folds.iterrows():
         selected = bool(row["selected"])
         cells = [
-            f"{fold}" if selected else f"~{fold}",
+            str(fold),
             f"{_when(row['train_start'])} → {_when(row['train_end'])}",
             f"{_when(row['test_start'])} → {_when(row['test_end'])}",
             str(int(row["candidate"])) if selected else "none qualified",
@@ -321,7 +324,9 @@ def write_walkforward_report(
             '<h2>Folds</h2><p class="note">Windows in UTC, ends exclusive. IS: the chosen '
             "parameter set on the train window; OOS: on the test window. Grey rows: no "
             "parameter set qualified, the test window stays flat.</p>"
-            + _wide_table(fold_header, fold_body, left=4)
+            + _wide_table(
+                fold_header, fold_body, left=4, grey=(~folds["selected"].to_numpy(bool)).tolist()
+            )
             + "\n"
         )
         yield section(0)

@@ -31,8 +31,13 @@ def fold_table(
     ``is_return_pct``, ``is_trades``), the out-of-sample run (``oos_metric``,
     ``oos_return_pct``, ``oos_net``, ``oos_trades``, ``oos_max_drawdown_pct``, ``oos_verdict``,
     ``oos_breach_time``) and the efficiency columns ``is_ann``, ``oos_ann``, ``wfe``. A fold
-    without a selection has ``candidate`` -1, NaN in-sample figures and a flat test window
-    (return 0, no trades)."""
+    without a selection has ``candidate`` -1, missing parameter values, NaN in-sample figures
+    and a flat test window (return 0, no trades).
+
+    A parameter column keeps the kind of its ``candidates`` column whether or not some fold
+    has no selection: integers stay integers (pandas ``Int64``, ``<NA>`` where missing, so
+    ``left=3`` never turns into ``3.0``), booleans are ``boolean``, anything else keeps the
+    candidates' dtype (NaN where missing)."""
     names = [c for c in candidates.columns if c != "key"]
     is_by = in_sample.set_index(["fold", "candidate"]) if len(in_sample) else None
     rows = []
@@ -52,8 +57,6 @@ def fold_table(
             "candidate": cand,
             "qualified": int(chosen.loc[f.index, "qualified"]),
         }
-        for name in names:
-            row[name] = candidates.loc[cand, name] if cand >= 0 else None
         if cand >= 0 and is_by is not None:
             rec = is_by.loc[(f.index, cand)]
             row["is_metric"] = float(rec[metric])
@@ -82,11 +85,27 @@ def fold_table(
             )
         rows.append(row)
     table = pd.DataFrame(rows).set_index("fold")
+    picks = table["candidate"].to_numpy(np.int64)
+    at = table.columns.get_loc("qualified") + 1
+    for k, name in enumerate(names):
+        table.insert(at + k, name, parameter_values(candidates[name], picks, table.index))
     return pd.concat([table, fold_efficiency(table)], axis=1)
 
 
+def parameter_values(values: pd.Series, picks: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values`` (one parameter's column of the candidate table) at the candidates ``picks``
+    (-1: none, a missing value), on ``index``. Integer columns become ``Int64`` and boolean
+    columns ``boolean`` so that a missing value does not turn them into floats or objects."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        values = values.astype("boolean")
+    elif pd.api.types.is_integer_dtype(values.dtype):
+        values = values.astype("Int64")
+    taken = values.reindex(pd.Index(picks, name=values.index.name))
+    return pd.Series(taken.array, index=index, name=values.name)
+
+
 def _plain(value: Any) -> Any:
-    """A JSON-able form: NaN/inf -> None, numpy scalars -> Python, timestamps -> ISO."""
+    """A JSON-able form: NaN/inf/NA -> None, numpy scalars -> Python, timestamps -> ISO."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -95,7 +114,7 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
-    if value is pd.NaT:
+    if value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None

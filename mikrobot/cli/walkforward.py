@@ -1,8 +1,9 @@
 """``mikrobot walkforward``: rolling or anchored walk-forward with a grid or random search.
 
 Bars and base settings come as for ``mikrobot backtest`` (``--data``/``--stored``/
-``--synthetic``, ``--config``, ``--preset``). Bad input raises a ``ConfigError``: the command
-prints one line naming it and exits with status 2.
+``--synthetic``, ``--config``, ``--preset``); ``--report`` writes the HTML report of
+:func:`mikrobot.backtest.report.write_walkforward_report` (plotly loads only then). Bad input
+raises a ``ConfigError``: the command prints one line naming it and exits with status 2.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ def walkforward(
         Path | None,
         typer.Option(help="write folds, in-sample runs, OOS trades/equity and summary here"),
     ] = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="write an HTML report here (equity, folds, parameters, heatmap; opens offline)",
+        ),
+    ] = None,
 ) -> None:
     """Walk-forward analysis: search parameters on each train window, trade the best on the
     following test window, and report the stitched out-of-sample result.
@@ -105,7 +113,10 @@ def walkforward(
     fields of the structure, backtest or evaluation settings (left, rr, policy,
     sizing.risk_per_trade, confidence.minimum, ...).
 
-    Exit status 0 on success, 2 on bad input.
+    --report writes one self-contained HTML file: the out-of-sample statistics, the fold
+    table, efficiency and parameter stability, and the walk-forward figures.
+
+    Exit status 0 on success, 2 on bad input or when the report cannot be written.
     """
     from mikrobot.backtest.params import BacktestParams
     from mikrobot.backtest.search import ParameterSpace, parse_spec
@@ -120,6 +131,11 @@ def walkforward(
         raise ConfigError(f"give one source of bars, not {' and '.join(chosen)}")
     if tz is not None and data is None:
         raise ConfigError("--tz applies to --data files only")
+    if report_path is not None and report_path.is_dir():
+        raise ConfigError(
+            f"--report {report_path} is a directory: give a file name, e.g. "
+            f"{report_path}/walkforward.html"
+        )
     specs = dict(parse_spec(text, random=random is not None) for text in grid or [])
     if random is not None and not specs:
         raise ConfigError("--random needs at least one --grid parameter to draw from")
@@ -140,7 +156,7 @@ def walkforward(
             space = ParameterSpace.grid(specs, **base)
         else:
             space = ParameterSpace.single(**base)
-        bars, spec, _ = load_m1(
+        bars, spec, source = load_m1(
             settings,
             data=data,
             stored=stored,
@@ -180,6 +196,22 @@ def walkforward(
         typer.echo(report(result))
         if out is not None:
             typer.echo(f"written to {out}")
+    if report_path is not None:
+        _write_report(result, report_path, info={"data": source}, json=json)
+
+
+def _write_report(result: WalkForwardResult, path: Path, info: dict[str, str], json: bool) -> None:
+    """Write the HTML report; say where (on stderr with --json, so stdout stays JSON). A file
+    that cannot be written exits with status 2 and one line naming it."""
+    from mikrobot.backtest.report import write_walkforward_report
+
+    try:
+        write_walkforward_report(result, path, info=info)
+    except OSError as exc:
+        typer.echo(f"error: cannot write the report {path}: {exc}", err=True)
+        raise typer.Exit(2) from None
+    size = path.stat().st_size / 1e6
+    typer.echo(f"report: {path.resolve()} ({size:.1f} MB)", err=json)
 
 
 def _write(result: WalkForwardResult, summary: dict[str, Any], out: Path) -> None:

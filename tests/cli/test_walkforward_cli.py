@@ -4,10 +4,12 @@ message on bad input."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +18,7 @@ from mikrobot.cli import app
 from mikrobot.core.errors import ConfigError
 from mikrobot.data.synthetic import market
 from mikrobot.data.writers import to_mt5_export
+from tests.backtest.html_figures import figures, numbers, table_rows, trace
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -41,6 +44,67 @@ def test_grid_search_prints_a_report_and_writes_its_files(tmp_path):
     assert summary["space"]["names"] == ["left", "rr"]
     assert len(pd.read_csv(out / "in_sample.csv")) == 3 * 4
     assert (out / "oos_equity.csv").is_file()
+
+
+def test_integer_parameters_print_as_integers_when_a_fold_has_no_pick(tmp_path):
+    out = tmp_path / "wf"
+    # with 9 in-sample trades needed, some folds of this market qualify and some do not
+    done = invoke(*SMALL, "--scheduler", "sync", "--min-trades", "9", "--grid", "left=2,3",
+                  "--out", str(out))  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "none qualified (flat)" in done.output
+    picked = re.findall(r"left=(\S+)", done.output)
+    assert picked, done.output  # a fold did pick, so the run mixes picks and no picks
+    assert all(v in {"2", "3"} for v in picked), picked
+    folds = pd.read_csv(out / "folds.csv", dtype={"left": str}, keep_default_na=False)
+    assert set(folds["left"]) <= {"2", "3", ""}
+    assert "" in set(folds["left"])
+    summary = json.loads((out / "summary.json").read_text())
+    values = [c["values"]["left"] for c in summary["chosen"] if c["values"]]
+    assert values
+    assert all(type(v) is int for v in values)
+
+
+def test_report_option_writes_the_html_report_of_the_run(tmp_path):
+    path, out = tmp_path / "reports" / "wf.html", tmp_path / "wf"
+    done = invoke(*SMALL, *SYNC, "--grid", "left=2,3", "--out", str(out), "--report", str(path),
+                  "--json")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    summary = json.loads(done.stdout)  # stdout stays JSON; where the report went is on stderr
+    assert f"report: {path.resolve()}" in done.stderr
+    page = path.read_text(encoding="utf-8")
+    figs = figures(page)
+    assert list(figs) == [f"mikrobot-wf-fig-{k}" for k in range(4)]
+    # the equity drawn is the run's stitched equity (as written by --out), thinned for drawing
+    equity = pd.read_csv(out / "oos_equity.csv", index_col=0).iloc[:, 0]
+    equity.index = pd.DatetimeIndex(pd.to_datetime(equity.index, utc=True))
+    eq = trace(figs["mikrobot-wf-fig-0"], "out-of-sample equity")
+    drawn = pd.DatetimeIndex(pd.to_datetime(eq["x"])).tz_localize("UTC")
+    assert np.allclose(numbers(eq["y"]), equity.loc[drawn].to_numpy())
+    assert drawn[[0, -1]].equals(equity.index[[0, -1]])
+    assert numbers(eq["y"]).max() == pytest.approx(equity.max())
+    assert numbers(eq["y"]).min() == pytest.approx(equity.min())
+    # one in-sample cell per (fold, candidate) of in_sample.csv
+    runs = pd.read_csv(out / "in_sample.csv")
+    z = numbers(trace(figs["mikrobot-wf-fig-3"], "in-sample sharpe")["z"])
+    want = runs.pivot(index="candidate", columns="fold", values="sharpe").to_numpy()
+    assert np.allclose(z, np.where(np.isfinite(want), want, np.nan), equal_nan=True)
+    # the chosen parameters and the folds of the summary
+    chosen = trace(figs["mikrobot-wf-fig-2"], "left: chosen")
+    assert chosen["y"] == [c["values"]["left"] for c in summary["chosen"] if c["values"]]
+    _, rows = table_rows(page, "<h2>Folds</h2>")
+    assert [r[0] for r in rows] == [str(c["fold"]) for c in summary["chosen"]]
+    assert summary["config_hash"] in page
+
+
+def test_a_report_that_cannot_be_written_exits_2_naming_it(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    path = blocker / "wf.html"
+    done = invoke(*SMALL, *SYNC, "--report", str(path))
+    assert done.exit_code == 2
+    assert f"error: cannot write the report {path}" in done.stderr
+    assert blocker.read_text() == "not a directory"
 
 
 def test_random_search_json_is_reproducible():
@@ -108,6 +172,7 @@ def test_the_config_file_is_the_base_of_every_parameter_set(tmp_path):
         (["--preset", "ftmo-9step"], "--preset 'ftmo-9step' is unknown"),
         (["--data", "x.csv"], "give one source of bars, not --data and --synthetic"),
         (["--tz", "UTC"], "--tz applies to --data files only"),
+        (["--report", "."], r"--report \. is a directory: give a file name"),
     ],
 )
 def test_bad_input_is_refused_with_the_reason(args, message):

@@ -6,7 +6,7 @@ import html
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,8 +172,27 @@ def write_report(
         f'<script type="text/javascript">{get_plotlyjs()}</script>'
         "</head><body><main>" + "\n".join(body) + "</main></body></html>\n"
     )
+    return write_atomic(out, [page])
+
+
+def write_atomic(path: str | os.PathLike[str], chunks: Iterable[str]) -> Path:
+    """Write the text ``chunks`` to ``path`` (UTF-8) all or nothing and return the path.
+
+    The chunks go to a temporary file beside ``path`` (``.<name>.<pid>.tmp``, in the same
+    directory so the final move is atomic), which replaces ``path`` only once every chunk is
+    written. If anything fails - a chunk that raises while it is produced, a full disk, a
+    ``path`` that is a directory - the temporary file is removed and the error propagates:
+    ``path`` is left as it was (absent, or the previous complete file). Missing parent
+    directories are created."""
+    out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return out

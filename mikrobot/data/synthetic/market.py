@@ -17,7 +17,7 @@ from mikrobot.core.symbol import SymbolSpec
 from mikrobot.data.frame import make_bars
 from mikrobot.data.synthetic.calendar import minute_calendar
 from mikrobot.data.synthetic.episodes import Draws, Script, build_script
-from mikrobot.data.synthetic.nb import market_path_nb, spread_volume_nb
+from mikrobot.data.synthetic.nb import market_path_nb
 from mikrobot.data.synthetic.params import (
     EpisodeParams,
     MarketParams,
@@ -132,26 +132,8 @@ def market(
     vol_state = sigma / (sigma0 * sess_mult)
     del sess_mult
     vol_state **= p.spread_vol_elasticity  # in place, as ``vol_state ** elasticity`` computes
-    base = spec.typical_spread if p.spread is None else p.spread
-    spread, tick_volume = spread_volume_nb(
-        hi,
-        lo,
-        close,
-        sigma,
-        vol_state,
-        spread_noise,
-        volume_noise,
-        codes,
-        roll,
-        np.asarray(p.session_spread, dtype=np.float64),
-        float(base),
-        p.rollover_spread,
-        p.volume,
-        p.rollover_volume,
-        sigma0,
-        spec.tick_size,
-        _EXPECTED_RANGE,
-    )
+    spread = _spread(p, spec, codes, roll, vol_state, spread_noise)
+    tick_volume = _tick_volume(p, spec, hi, lo, close, sigma, sigma0, roll, volume_noise)
     del sigma, vol_state, spread_noise, volume_noise
     for script, s in zip(scripts, starts, strict=True):
         spread[s : s + script.length] = script.spread
@@ -182,6 +164,63 @@ def market(
         episode_params=ep,
         seed=seed,
     )
+
+
+def _spread(
+    p: MarketParams,
+    spec: SymbolSpec,
+    codes: np.ndarray,
+    roll: np.ndarray,
+    vol_power: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
+    """Spread in points: ``max(rint(base * session_spread[codes] * vol_power * noise
+    [* rollover_spread where roll]), 1)``, 0 everywhere when the base spread is 0; the float
+    operations in that order, in one buffer."""
+    base = spec.typical_spread if p.spread is None else p.spread
+    if base <= 0:
+        return np.zeros(codes.size, dtype=np.int64)
+    raw = np.asarray(p.session_spread)[codes]
+    raw *= base
+    raw *= vol_power
+    raw *= noise
+    raw[roll] *= p.rollover_spread
+    np.rint(raw, out=raw)
+    np.maximum(raw, 1.0, out=raw)
+    return raw.astype(np.int64)
+
+
+def _tick_volume(
+    p: MarketParams,
+    spec: SymbolSpec,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    close: np.ndarray,
+    sigma: np.ndarray,
+    sigma0: float,
+    roll: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
+    """Tick volume: ``max(rint(volume * (sigma / sigma0) * (0.4 + 0.6 * ratio) * noise
+    [* rollover_volume where roll]), 1)`` with ``ratio = (hi - lo) * tick / (expected range *
+    sigma * close)`` (``hi``, ``lo`` in ticks); the float operations in that order, in two
+    buffers."""
+    ratio = np.multiply(hi - lo, spec.tick_size)
+    price_sd = np.multiply(sigma, close)
+    price_sd *= _EXPECTED_RANGE
+    ratio /= price_sd
+    del price_sd
+    ratio *= 0.6
+    ratio += 0.4
+    volume = np.divide(sigma, sigma0)
+    volume *= p.volume
+    volume *= ratio
+    del ratio
+    volume *= noise
+    volume[roll] *= p.rollover_volume
+    np.rint(volume, out=volume)
+    np.maximum(volume, 1.0, out=volume)
+    return volume.astype(np.int64)
 
 
 def _lognormal(z: np.ndarray, sd: float) -> np.ndarray:

@@ -563,11 +563,14 @@ class BarStore:
             if hi is not None and meta["first"] >= hi:
                 continue
             parts.append(_read_columns(current / meta["file"], names, lo, hi))
-        cols = (
-            {n: np.concatenate([p[n] for p in parts]) for n in names}
-            if parts
-            else empty_columns(names)
-        )
+        if len(parts) == 1:
+            cols = parts[0]  # one year file: its arrays as they are, no concatenated copy
+        else:
+            cols = (
+                {n: np.concatenate([p[n] for p in parts]) for n in names}
+                if parts
+                else empty_columns(names)
+            )
         return make_bars(
             cols[TIME],
             cols["open"],
@@ -834,17 +837,33 @@ def _write_columns(
 def _read_columns(
     path: Path, names: tuple[str, ...], lo: int | None = None, hi: int | None = None
 ) -> BarColumns:
+    """The columns ``names`` of one year file, the rows with time in ``[lo, hi)`` (None: open).
+
+    Reads the file directly (no dataset layer); row groups whose time statistics lie outside
+    the range are not read, and the rows of the others are cut with a mask on the time.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    filters = []
-    ts = pa.timestamp("ns", tz="UTC")
-    if lo is not None:
-        filters.append((TIME, ">=", pa.scalar(lo, type=ts)))
-    if hi is not None:
-        filters.append((TIME, "<", pa.scalar(hi, type=ts)))
-    table = pq.read_table(path, columns=builtins.list(names), filters=filters or None)
-    table = table.combine_chunks()
+    pf = pq.ParquetFile(path)
+    groups = None
+    if lo is not None or hi is not None:
+        meta = pf.metadata
+        at = meta.schema.to_arrow_schema().get_field_index(TIME)
+        groups = []
+        for g in range(meta.num_row_groups):
+            stats = meta.row_group(g).column(at).statistics
+            if stats is None or not stats.has_min_max:
+                groups.append(g)
+                continue
+            first, last = int(stats.min_raw), int(stats.max_raw)  # epoch ns (int64 storage)
+            if (lo is None or last >= lo) and (hi is None or first < hi):
+                groups.append(g)
+    table = (
+        pf.read_row_groups(groups, columns=builtins.list(names))
+        if groups is not None
+        else (pf.read(columns=builtins.list(names)))
+    )
     cols: BarColumns = {}
     for name in names:
         column = table.column(name)
@@ -854,6 +873,15 @@ def _read_columns(
         cols[name] = values.astype(
             np.int64 if name in (TIME, "tick_volume", "spread") else np.float64, copy=False
         )
+    if lo is not None or hi is not None:
+        t = cols[TIME]
+        keep = np.ones(t.shape[0], dtype=bool)
+        if lo is not None:
+            keep &= t >= lo
+        if hi is not None:
+            keep &= t < hi
+        if not keep.all():
+            cols = {name: values[keep] for name, values in cols.items()}
     return cols
 
 

@@ -295,7 +295,7 @@ def run_setups(
                     headroom_money=headroom,
                     risk_budget_money=budget,
                     adjustments=adjustments,
-                    cooldown_until=cool_until,
+                    cool_until=cool_until,
                 )
         if screen:
             if failing[j] and gate_open and ts >= gate_ts and not gate_lo <= conf[j] < gate_hi:

@@ -148,7 +148,7 @@ def quiet_gate(
     headroom_money: float,
     risk_budget_money: float,
     adjustments: FeedbackAdjustments | None,
-    cooldown_until: int | None = None,
+    cool_until: int | None = None,
 ) -> QuietGate:
     """The :class:`QuietGate` of the context with these fields (the other fields of a context
     feed only the static checks).
@@ -157,7 +157,7 @@ def quiet_gate(
     limit is reached, no currency is exposed, the headroom is positive and the risk multiplier
     cannot fall to the floor (its lower bound, ``multiplier_at_min`` capped by feedback and by
     the headroom, is above ``min_multiplier``). ``ts_from`` is past the last closed trade and
-    past the end of a cool-down that trade history triggers (``cooldown_until``: that instant
+    past the end of a cool-down that trade history triggers (``cool_until``: that instant
     from :func:`cooldown_until` for these ``recent_trades``, computed here when ``None``).
     """
     on_state, on_conf, _, _, _, on_pos, on_exp, _ = evaluator._on
@@ -183,7 +183,7 @@ def quiet_gate(
             floor = cap
     if not floor > evaluator._min_multiplier:
         return _CLOSED
-    ts_from = cooldown_until(evaluator, recent_trades) if cooldown_until is None else cooldown_until
+    ts_from = cooldown_until(evaluator, recent_trades) if cool_until is None else cool_until
     conf_lo = conf_hi = 0.0
     if on_conf and adjustments is not None and adjustments.min_confidence > evaluator._min_conf:
         conf_lo, conf_hi = evaluator._min_conf, adjustments.min_confidence

@@ -62,11 +62,11 @@ class SetupRows:
     def __init__(
         self, setups: pd.DataFrame, take: np.ndarray, known: np.ndarray, symbol: str
     ) -> None:
-        n = take.shape[0]
-
         def column(name: str) -> np.ndarray:
             return setups[name].to_numpy(np.float64)[take]
 
+        columns = setups.columns
+        n = take.shape[0]
         self.symbol = symbol
         self.ts = np.asarray(known, dtype=np.int64)
         self.side = np.where(setups["direction"].to_numpy()[take] > 0, 1, -1)
@@ -74,37 +74,33 @@ class SetupRows:
         self.stop = column("stop")
         self.target = column("target")
         self.confidence = column("confidence")
-        columns = setups.columns
-        self.kind = (
-            setups["kind"].iloc[take].astype(str).tolist() if "kind" in columns else ["BOS"] * n
-        )
-        self._level = column("level").tolist() if "level" in columns else [math.nan] * n
+        if "kind" in columns:
+            self.kind = _strings(setups["kind"], take)
+        else:
+            self.kind = np.full(n, "BOS", dtype=object)
+        self._level = column("level") if "level" in columns else np.full(n, math.nan)
         self._present = tuple(c for c in COMPONENTS if c in columns)
-        self._parts = [column(c).tolist() for c in self._present]
-        self._side = self.side.tolist()
-        self._ts = self.ts.tolist()
-        self._entry = self.entry.tolist()
-        self._stop = self.stop.tolist()
-        self._target = self.target.tolist()
-        self._confidence = self.confidence.tolist()
+        self._parts = [column(c) for c in self._present]
 
     def __len__(self) -> int:
-        return len(self._ts)
+        return int(self.ts.shape[0])
 
     def row(self, j: int) -> Signal | None:
         """The :class:`Signal` of row ``j``, or ``None`` when its values do not make one."""
         try:
             return Signal(
                 symbol=self.symbol,
-                side=Side.BUY if self._side[j] > 0 else Side.SELL,
-                ts=self._ts[j],
-                entry=self._entry[j],
-                stop=self._stop[j],
-                target=self._target[j],
-                confidence=self._confidence[j],
-                components=dict(zip(self._present, [p[j] for p in self._parts], strict=True)),
+                side=Side.BUY if self.side[j] > 0 else Side.SELL,
+                ts=int(self.ts[j]),
+                entry=float(self.entry[j]),
+                stop=float(self.stop[j]),
+                target=float(self.target[j]),
+                confidence=float(self.confidence[j]),
+                components={
+                    c: float(p[j]) for c, p in zip(self._present, self._parts, strict=True)
+                },
                 kind=self.kind[j],
-                level=self._level[j],
+                level=float(self._level[j]),
                 source="backtest",
                 signal_id=f"setup-{j}",
                 correlation_id=f"setup-{j}",
@@ -124,5 +120,13 @@ class SetupRows:
         with np.errstate(invalid="ignore"):
             ok &= (entry - stop) * sign > 0
             ok &= (target - entry) * sign > 0
-        ok &= np.array([k in _KINDS for k in self.kind], dtype=np.bool_)
+        ok &= np.isin(self.kind, _KINDS)
         return ok
+
+
+def _strings(column: pd.Series, take: np.ndarray) -> np.ndarray:
+    """``column.iloc[take].astype(str)`` as an object array (categories are converted once)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        names = np.array([*column.cat.categories.astype(str), "nan"], dtype=object)
+        return names[column.cat.codes.to_numpy()[take]]  # code -1 (missing) -> "nan"
+    return np.asarray(column.iloc[take].astype(str), dtype=object)

@@ -40,7 +40,7 @@ import pandas as pd
 from mikrobot.backtest.context import NS_PER_MIN, atr_percentiles
 from mikrobot.backtest.days import prague_day
 from mikrobot.backtest.engine import Market, Simulation
-from mikrobot.backtest.mirror_nb import A_DAY, monitor_level_nb, risk_room_nb, roll_day_nb
+from mikrobot.backtest.mirror_nb import account_view_nb
 from mikrobot.backtest.nb import TRADE_DTYPE
 from mikrobot.backtest.params import BacktestParams
 from mikrobot.backtest.result import BacktestResult
@@ -210,7 +210,9 @@ def run_setups(
     dirty = True  # the account facts below must be read again
     last_today = -1
     held: list[int] = []
-    equity = headroom = budget = 0.0
+    equity = headroom = budget = open_risk = 0.0
+    exposure: dict[str, int] = {}
+    scratch = np.empty_like(acct)
     state = "ACTIVE"
     recent_view: tuple[Any, ...] = ()
     adjustments = None
@@ -257,40 +259,38 @@ def run_setups(
         if pf is not None:
             today = day_at[j] if same_time[j] else prague_day(ts)
         if dirty or today != last_today:
-            k = int(state_rec["n_open"])
-            held = (
-                pos["side"][:k].tolist()
-                + sim.o_side[int(state_rec["next_order"]) : sim.n_orders].tolist()
-            )
-            busy = bool(held)
-            equity = sim.equity
-            budget = equity * risk_per_trade if equity > 0 else math.nan
-            if pf is not None:
-                now = acct
-                if today != acct[A_DAY]:  # a Prague midnight the simulation has not met yet
-                    now = acct.copy()
-                    roll_day_nb(now, today)
+            if dirty:  # the simulation moved or took an order: read the account again
+                k = int(state_rec["n_open"])
+                held = (
+                    pos["side"][:k].tolist()
+                    + sim.o_side[int(state_rec["next_order"]) : sim.n_orders].tolist()
+                )
+                busy = bool(held)
+                equity = sim.equity
+                budget = equity * risk_per_trade if equity > 0 else math.nan
                 open_risk = math.fsum(pos["risk"][:k].tolist()) if k else 0.0
-                headroom = float(risk_room_nb(now, equity, open_risk))
-                state = _STATES[monitor_level_nb(now, equity, hard_buffer)]
+                exposure = exposure_from_positions(by_side[s] for s in held) if held else {}
+                recent_view = tuple(recent[-RECENT_TRADES:])
+                adjustments = None if fb_state is None else fb_state.adjustments
+                if screen and cool_seen != seen:  # the cool-down changes only with the trades
+                    cool_until = cooldown_until(evaluator, recent_view)
+                    cool_seen = seen
+            if pf is not None:  # the floors of the signal's day, before any midnight roll
+                headroom, level = account_view_nb(
+                    acct, scratch, today, equity, open_risk, hard_buffer
+                )
+                state = _STATES[level]
             else:
                 headroom = math.inf
-            recent_view = tuple(recent[-RECENT_TRADES:])
-            adjustments = None if fb_state is None else fb_state.adjustments
             dirty = False
             last_today = today
             if screen:
-                if cool_seen != seen:  # the cool-down part changes only with the trades
-                    cool_until = cooldown_until(evaluator, recent_view)
-                    cool_seen = seen
                 gate_open, gate_ts, gate_lo, gate_hi = quiet_gate(
                     evaluator,
                     trading_state=state,
                     open_positions_symbol=len(held),
                     open_positions_total=len(held),
-                    currency_exposure=(
-                        exposure_from_positions(by_side[s] for s in held) if held else None
-                    ),
+                    currency_exposure=exposure,
                     recent_trades=recent_view,
                     headroom_money=headroom,
                     risk_budget_money=budget,
@@ -315,7 +315,7 @@ def run_setups(
             atr_percentile=pct[j],
             open_positions_symbol=len(held),
             open_positions_total=len(held),
-            currency_exposure=exposure_from_positions(by_side[s] for s in held) if held else {},
+            currency_exposure=exposure,
             recent_trades=recent_view,
             headroom_money=headroom,
             risk_budget_money=budget,

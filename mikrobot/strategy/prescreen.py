@@ -90,15 +90,13 @@ def static_failures(
                 if profit == quote
                 else (spec.base_currency, quote, profit)
             )
-            after, before, impact = (
-                evaluator._news_after,
-                evaluator._news_before,
-                evaluator._news_impact,
+            out[:, _COL["news_blackout"]] = news.blackout_mask(
+                currencies,
+                ts,
+                before_ns=evaluator._news_before,
+                after_ns=evaluator._news_after,
+                min_impact=evaluator._news_impact,
             )
-            out[:, _COL["news_blackout"]] = [
-                news.nearest_in_window(currencies, t, t - after, t + before, impact) is not None
-                for t in ts.tolist()
-            ]
     if on_spread:
         points = np.asarray(spread_points, dtype=np.float64)
         known = (points >= 0.0) & (points < math.inf)

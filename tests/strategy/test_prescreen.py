@@ -54,20 +54,17 @@ def cases(draw):
     """Parameters, a batch of signals and one account state with its market facts."""
     spec = draw(st.sampled_from(SPECS))
     batch = draw(st.lists(signals(spec), min_size=1, max_size=8))
-    news = draw(
-        st.one_of(
-            st.none(),
-            st.lists(
-                st.builds(
-                    NewsEvent,
-                    ts=st.integers(START, START + SPAN),
-                    currency=st.sampled_from(["USD", "EUR", "JPY", "ALL", "GBP", "XAU"]),
-                    impact=st.sampled_from(list(Impact)),
-                ),
-                max_size=30,
-            ).map(NewsCalendar.from_events),
-        )
+    near = st.builds(  # releases within 40 minutes of the signals
+        lambda t, minutes, seconds, currency, impact: NewsEvent(
+            t + minutes * MIN + seconds * 1_000_000_000, currency, impact
+        ),
+        st.sampled_from([s.ts for s in batch]),
+        st.integers(-40, 40),
+        st.sampled_from([0, 0, 1, 59]),
+        st.sampled_from(["USD", "EUR", "JPY", "ALL", "GBP", "XAU"]),
+        st.sampled_from(list(Impact)),
     )
+    news = draw(st.one_of(st.none(), st.lists(near, max_size=12).map(NewsCalendar.from_events)))
     m = len(batch)
     spread = draw(
         st.lists(

@@ -25,6 +25,15 @@ The context at a signal:
   ``risk_per_trade``; ``account_type`` / ``phase`` from the prop-firm rules;
 * ``adjustments``: the performance-feedback limits when ``feedback`` is given (every closed
   trade is recorded in close order, SPEC §8).
+
+The prescreen (``prescreen=True``, the default) spares ``evaluate`` the setups whose answer is
+known without it: :mod:`mikrobot.strategy.prescreen` computes the state-independent checks
+(confidence, sessions, news, spread, volatility) for all setups with numpy, and a setup that
+fails one of them while the account state cannot add a reason (no open position, ACTIVE,
+headroom and multiplier floor clear, no cool-down, no feedback-raised floor in its way) is
+counted under its static codes; its Signal is never built. Every other setup goes through
+``evaluate`` as above, so decisions, rejection counts, trades and statistics are those of
+``prescreen=False``, which evaluates every setup (the tests compare both).
 """
 
 from __future__ import annotations
@@ -174,11 +183,19 @@ def run_setups(
     screen = prescreen and m > 0
     signals: list[Signal | None] = []
     if screen:
-        evaluator = Evaluator(evaluation, table)
+        try:
+            evaluator = Evaluator(evaluation, table)
+        except ValueError:  # evaluate raises it at the first setup it sees: let it
+            screen = False
+    if screen:
         probe = EvaluationContext(
-            spec=spec, spread_points=0.0, trading_state="ACTIVE", account_type=account_type,
-            phase=phase, news=news,
-        )  # fmt: skip
+            spec=spec,
+            spread_points=0.0,
+            trading_state="ACTIVE",
+            account_type=account_type,
+            phase=phase,
+            news=news,
+        )
         fails = static_failures(
             evaluator,
             spec=spec,

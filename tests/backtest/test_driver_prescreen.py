@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from mikrobot.backtest import BacktestParams, SlippageParams
 from mikrobot.backtest.driver import run_setups
 from mikrobot.backtest.setup_rows import SetupRows, confirmed
+from mikrobot.core.sessions import SessionWindow
 from mikrobot.data.synthetic import random_walk
 from mikrobot.risk.params import PropFirmParams, SizingParams
 from mikrobot.risk.presets import preset_names
@@ -229,3 +230,13 @@ def test_vectorised_validity_is_the_signals_own(rows):
     setup_rows = SetupRows(frame, take, known, "EURUSD")
     expected = [setup_rows.row(j) is not None for j in range(len(frame))]
     assert setup_rows.valid().tolist() == expected
+
+
+@pytest.mark.parametrize("prescreen", [False, True])
+def test_a_session_table_without_the_allowed_sessions_fails_only_with_setups(prescreen):
+    bars, setups, _ = market(0)
+    table = [SessionWindow("elsewhere", "Asia/Tokyo", 0, 60)]
+    with pytest.raises(ValueError, match="allowed sessions"):
+        run_setups(bars, setups, spec=EURUSD, sessions=table, prescreen=prescreen)
+    none = run_setups(bars, setups.iloc[:0], spec=EURUSD, sessions=table, prescreen=prescreen)
+    assert none.signals == 0

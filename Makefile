@@ -22,7 +22,13 @@ $(VENV)/.dev: pyproject.toml | $(PY)
 	$(PIP) install -e ".[dev]"
 	@touch $@ $(VENV)/.base
 
-demo: $(VENV)/.base
+# The demo runs the daily-validation pipeline (papermill, nbconvert, ipykernel; no Dask: its
+# short walk-forward runs in the kernel's own process).
+$(VENV)/.pipelines: pyproject.toml | $(PY)
+	$(PIP) install -e ".[pipelines]"
+	@touch $@ $(VENV)/.base
+
+demo: $(VENV)/.pipelines
 	$(VENV)/bin/mikrobot demo
 
 # Notebooks run in their own pytest call, in this venv's kernel: nbval runs a notebook's cells in

@@ -200,3 +200,31 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, str(file) if file else "settings")) from None
+
+
+def load_param_set(param_set: str | Path | None) -> Settings:
+    """Settings named by a pipeline's ``param_set``: None or ``""`` the usual lookup
+    (:func:`load_settings`), a prop-firm preset name (``ftmo-2step-challenge``...) those
+    settings with ``propfirm.preset`` replaced, anything else a TOML settings file.
+
+    Raises :class:`ConfigError` naming the presets when ``param_set`` is neither a preset nor
+    an existing file."""
+    from mikrobot.risk.presets import preset_names
+
+    if param_set is None or str(param_set).strip() == "":
+        return load_settings()
+    text = str(param_set).strip()
+    if text in preset_names():
+        settings = load_settings()
+        if settings.propfirm.preset == text:
+            return settings
+        selection = settings.propfirm.model_dump(mode="json")
+        selection["preset"] = text
+        return load_settings(propfirm=selection)
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            f"param_set {text!r} is neither a prop-firm preset ({', '.join(preset_names())}) "
+            "nor an existing TOML settings file"
+        )
+    return load_settings(path)

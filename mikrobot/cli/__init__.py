@@ -11,6 +11,7 @@ from mikrobot.cli import backtest as _backtest
 from mikrobot.cli import data as _data
 from mikrobot.cli import demo as _demo
 from mikrobot.cli import lookahead as _lookahead
+from mikrobot.cli import pipeline as _pipeline
 from mikrobot.cli import walkforward as _walkforward
 
 app = typer.Typer(
@@ -21,6 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(_data.app, name="data", help="Import, list and check bars in the Parquet store.")
+app.add_typer(
+    _pipeline.app, name="pipeline", help="Run papermill pipelines (daily validation) and list runs."
+)
 app.command("demo")(_demo.demo)
 app.command("check-lookahead")(_lookahead.check_lookahead)
 app.command("backtest")(_backtest.backtest)

@@ -111,7 +111,9 @@ def test_rejections_are_counted_by_reason_code_and_only_confirmed_rows_trade():
     assert dict(res.rejections) == {"confidence_below_min": 1, "max_positions_symbol": 1}
 
 
-def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch):
+@pytest.mark.parametrize("prescreen", [False, True])
+def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch, prescreen):
+    # (with the prescreen: every setup that passes the state-independent checks)
     calls = []
     real = evaluation.evaluate
 
@@ -130,7 +132,15 @@ def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch):
     )
     prop = PropFirmParams.from_preset("ftmo-2step-challenge")
     p = params(prop_firm=prop, spread_points=None)
-    run_setups(frame, rows, spec=EURUSD, params=p, evaluation=LOOSE, feedback=FeedbackParams())
+    run_setups(
+        frame,
+        rows,
+        spec=EURUSD,
+        params=p,
+        evaluation=LOOSE,
+        feedback=FeedbackParams(),
+        prescreen=prescreen,
+    )
     assert len(calls) == 2
     assert calls[0][1].adjustments.min_confidence == LOOSE.confidence.minimum
     first, second = calls[0][1], calls[1][1]

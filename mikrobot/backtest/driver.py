@@ -146,6 +146,8 @@ def run_setups(
     pf = params.prop_firm
     account_type = "standard" if pf is None else pf.account_type
     phase = "challenge" if pf is None else pf.phase
+    # as the live path's ``account_fields``: the rules decide whether the news rule applies
+    news_restricted = None if pf is None else pf.restricts_news
     hard_buffer = 0.0 if pf is None else pf.hard_buffer
     risk_per_trade = params.sizing.risk_per_trade
     sim = Simulation(market, params, capacity=max(int(known.shape[0]), 1))
@@ -194,6 +196,7 @@ def run_setups(
             trading_state="ACTIVE",
             account_type=account_type,
             phase=phase,
+            news_restricted=news_restricted,
             news=news,
         )
         fails = static_failures(
@@ -329,6 +332,7 @@ def run_setups(
             trading_state=state,
             account_type=account_type,
             phase=phase,
+            news_restricted=news_restricted,
             atr_percentile=pct[j],
             open_positions_symbol=len(held),
             open_positions_total=len(held),

@@ -25,6 +25,15 @@ The context at a signal:
   ``risk_per_trade``; ``account_type`` / ``phase`` from the prop-firm rules;
 * ``adjustments``: the performance-feedback limits when ``feedback`` is given (every closed
   trade is recorded in close order, SPEC §8).
+
+The prescreen (``prescreen=True``, the default) spares ``evaluate`` the setups whose answer is
+known without it: :mod:`mikrobot.strategy.prescreen` computes the state-independent checks
+(confidence, sessions, news, spread, volatility) for all setups with numpy, and a setup that
+fails one of them while the account state cannot add a reason (no open position, ACTIVE,
+headroom and multiplier floor clear, no cool-down, no feedback-raised floor in its way) is
+counted under its static codes; its Signal is never built. Every other setup goes through
+``evaluate`` as above, so decisions, rejection counts, trades and statistics are those of
+``prescreen=False``, which evaluates every setup (the tests compare both).
 """
 
 from __future__ import annotations
@@ -40,10 +49,11 @@ import pandas as pd
 from mikrobot.backtest.context import NS_PER_MIN, atr_percentiles
 from mikrobot.backtest.days import prague_day
 from mikrobot.backtest.engine import Market, Simulation
-from mikrobot.backtest.mirror_nb import A_DAY, monitor_level_nb, risk_room_nb, roll_day_nb
+from mikrobot.backtest.mirror_nb import account_view_nb
 from mikrobot.backtest.nb import TRADE_DTYPE
 from mikrobot.backtest.params import BacktestParams
 from mikrobot.backtest.result import BacktestResult
+from mikrobot.backtest.setup_rows import SetupRows, confirmed
 from mikrobot.core.side import Side
 from mikrobot.core.signal import Signal
 from mikrobot.core.symbol import SymbolSpec
@@ -53,15 +63,12 @@ if TYPE_CHECKING:
     from mikrobot.strategy.news import NewsCalendar
     from mikrobot.strategy.params import EvaluationParams, FeedbackParams
 
-#: components of the confidence score carried by a setup row (SPEC §4)
-COMPONENTS = ("break_strength", "retest_precision", "rejection", "structure", "session", "speed")
 #: closed trades handed to the evaluation (its cool-down reads the tail)
 RECENT_TRADES = 64
 _STATES = ("ACTIVE", "REDUCING", "HALTED", "HALTED")
 _PNL, _RISK, _EXIT_BAR, _ORDER = (
     TRADE_DTYPE.names.index(name) for name in ("pnl", "risk", "exit_bar", "order")
 )
-_REQUIRED = ("direction", "known_at", "entry", "stop", "target", "confidence")
 
 
 def run_setups(
@@ -76,6 +83,7 @@ def run_setups(
     news: NewsCalendar | None = None,
     atr_percentile: np.ndarray | None = None,
     config_hash: str = "",
+    prescreen: bool = True,
 ) -> BacktestResult:
     """Backtest the confirmed setups of ``setups`` on M1 ``bars``.
 
@@ -93,6 +101,9 @@ def run_setups(
         atr_percentile: the volatility percentile per confirmed setup in ``known_at`` order
             (default: computed from the bars, see :mod:`mikrobot.backtest.context`).
         config_hash: stamped on the result.
+        prescreen: count the setups that fail a state-independent check in a quiet account
+            state without calling ``evaluate`` (:mod:`mikrobot.strategy.prescreen`); the
+            result is the same as with ``False``, which calls ``evaluate`` for every setup.
 
     Rejections are counted by the evaluation's reason codes, plus the engine's own
     (``entry_after_data``, ``account_breached`` for setups after a breach,
@@ -100,9 +111,15 @@ def run_setups(
     """
     from mikrobot.core.sessions import DEFAULT_SESSIONS
     from mikrobot.strategy.context import EvaluationContext, exposure_from_positions
-    from mikrobot.strategy.evaluation import evaluate
+    from mikrobot.strategy.evaluation import Evaluator, evaluate
     from mikrobot.strategy.feedback import TradeResult, initial_state, record_trade
     from mikrobot.strategy.params import EvaluationParams
+    from mikrobot.strategy.prescreen import (
+        STATIC_CODES,
+        cooldown_until,
+        quiet_gate,
+        static_failures,
+    )
 
     params = BacktestParams() if params is None else params
     evaluation = EvaluationParams() if evaluation is None else evaluation
@@ -110,7 +127,7 @@ def run_setups(
     market = (
         bars if isinstance(bars, Market) else Market.from_bars(bars, spec, params.spread_points)
     )
-    rows, known = _confirmed(setups)
+    take, known = confirmed(setups)
     n = len(market)
     entry_bar = np.searchsorted(market.time, known, side="left")
     if atr_percentile is None:
@@ -129,6 +146,8 @@ def run_setups(
     pf = params.prop_firm
     account_type = "standard" if pf is None else pf.account_type
     phase = "challenge" if pf is None else pf.phase
+    # as the live path's ``account_fields``: the rules decide whether the news rule applies
+    news_restricted = None if pf is None else pf.restricts_news
     hard_buffer = 0.0 if pf is None else pf.hard_buffer
     risk_per_trade = params.sizing.risk_per_trade
     sim = Simulation(market, params, capacity=max(int(known.shape[0]), 1))
@@ -146,18 +165,64 @@ def run_setups(
     approved = 0
     time = market.time
     by_side = {1: (spec, Side.BUY), -1: (spec, Side.SELL)}
-    signals = _signals(rows, known, spec.name)
+    setup_rows = SetupRows(setups, take, known, spec.name)
     m = int(known.shape[0])
     bars_ = entry_bar.tolist()
-    pct = np.asarray(atr_percentile, dtype=np.float64).tolist()
+    pct_arr = np.asarray(atr_percentile, dtype=np.float64)
+    pct = pct_arr.tolist()
     spread = market.spread
     if spread.shape[0] > 1:
         spread_now = spread[np.maximum(entry_bar - 1, 0)]
     else:
         spread_now = np.full(m, spread[0])
-    spread_pts = (spread_now / spec.point).tolist()
+    spread_arr = spread_now / spec.point
+    spread_pts = spread_arr.tolist()
     same_time = (time[np.minimum(entry_bar, n - 1)] == known).tolist()
     day_at = market.day[np.minimum(entry_bar, n - 1)].tolist() if pf is not None else []
+    stamps = known.tolist()
+
+    # the prescreen: static failures of every setup, Signals built only when evaluated
+    screen = prescreen and m > 0
+    signals: list[Signal | None] = []
+    if screen:
+        try:
+            evaluator = Evaluator(evaluation, table)
+        except ValueError:  # evaluate raises it at the first setup it sees: let it
+            screen = False
+    if screen:
+        probe = EvaluationContext(
+            spec=spec,
+            spread_points=0.0,
+            trading_state="ACTIVE",
+            account_type=account_type,
+            phase=phase,
+            news_restricted=news_restricted,
+            news=news,
+        )
+        fails = static_failures(
+            evaluator,
+            spec=spec,
+            ts=known,
+            confidence=setup_rows.confidence,
+            entry=setup_rows.entry,
+            stop=setup_rows.stop,
+            spread_points=spread_arr,
+            atr_percentile=pct_arr,
+            news=news,
+            news_rule_applies=probe.news_rule_applies,
+        )
+        failing = fails.any(axis=1).tolist()
+        valid = setup_rows.valid().tolist()
+        conf = setup_rows.confidence.tolist()
+    else:
+        signals = [setup_rows.row(j) for j in range(m)]
+    quiet_rows: list[int] = []
+    gate_open = False
+    gate_ts = 0
+    gate_lo = gate_hi = 0.0
+    cool_seen = -1
+    cool_until = 0
+
     state_rec = sim.st[0]
     acct = sim.acct
     pos = sim.pos
@@ -165,7 +230,9 @@ def run_setups(
     dirty = True  # the account facts below must be read again
     last_today = -1
     held: list[int] = []
-    equity = headroom = budget = 0.0
+    equity = headroom = budget = open_risk = 0.0
+    exposure: dict[str, int] = {}
+    scratch = np.empty_like(acct)
     state = "ACTIVE"
     recent_view: tuple[Any, ...] = ()
     adjustments = None
@@ -195,46 +262,81 @@ def run_setups(
                 seen = n_trades
                 if len(recent) > 2 * RECENT_TRADES:
                     del recent[:-RECENT_TRADES]
-        signal = signals[j]
-        if signal is None:
-            rejections["invalid_signal"] += 1
-            continue
+        signal: Signal | None = None
+        if screen:
+            if not valid[j]:
+                signal = setup_rows.row(j)
+                if signal is None:
+                    rejections["invalid_signal"] += 1
+                    continue
+        else:
+            signal = signals[j]
+            if signal is None:
+                rejections["invalid_signal"] += 1
+                continue
+        ts = stamps[j]
         today = 0
         if pf is not None:
-            today = day_at[j] if same_time[j] else prague_day(signal.ts)
+            today = day_at[j] if same_time[j] else prague_day(ts)
         if dirty or today != last_today:
-            k = int(state_rec["n_open"])
-            held = (
-                pos["side"][:k].tolist()
-                + sim.o_side[int(state_rec["next_order"]) : sim.n_orders].tolist()
-            )
-            busy = bool(held)
-            equity = sim.equity
-            budget = equity * risk_per_trade if equity > 0 else math.nan
-            if pf is not None:
-                now = acct
-                if today != acct[A_DAY]:  # a Prague midnight the simulation has not met yet
-                    now = acct.copy()
-                    roll_day_nb(now, today)
+            if dirty:  # the simulation moved or took an order: read the account again
+                k = int(state_rec["n_open"])
+                held = (
+                    pos["side"][:k].tolist()
+                    + sim.o_side[int(state_rec["next_order"]) : sim.n_orders].tolist()
+                )
+                busy = bool(held)
+                equity = sim.equity
+                budget = equity * risk_per_trade if equity > 0 else math.nan
                 open_risk = math.fsum(pos["risk"][:k].tolist()) if k else 0.0
-                headroom = float(risk_room_nb(now, equity, open_risk))
-                state = _STATES[monitor_level_nb(now, equity, hard_buffer)]
+                exposure = exposure_from_positions(by_side[s] for s in held) if held else {}
+                recent_view = tuple(recent[-RECENT_TRADES:])
+                adjustments = None if fb_state is None else fb_state.adjustments
+                if screen and cool_seen != seen:  # the cool-down changes only with the trades
+                    cool_until = cooldown_until(evaluator, recent_view)
+                    cool_seen = seen
+            if pf is not None:  # the floors of the signal's day, before any midnight roll
+                headroom, level = account_view_nb(
+                    acct, scratch, today, equity, open_risk, hard_buffer
+                )
+                state = _STATES[level]
             else:
                 headroom = math.inf
-            recent_view = tuple(recent[-RECENT_TRADES:])
-            adjustments = None if fb_state is None else fb_state.adjustments
             dirty = False
             last_today = today
+            if screen:
+                gate_open, gate_ts, gate_lo, gate_hi = quiet_gate(
+                    evaluator,
+                    trading_state=state,
+                    open_positions_symbol=len(held),
+                    open_positions_total=len(held),
+                    currency_exposure=exposure,
+                    recent_trades=recent_view,
+                    headroom_money=headroom,
+                    risk_budget_money=budget,
+                    adjustments=adjustments,
+                    cool_until=cool_until,
+                )
+        if screen:
+            if failing[j] and gate_open and ts >= gate_ts and not gate_lo <= conf[j] < gate_hi:
+                quiet_rows.append(j)  # evaluate would give exactly its static codes
+                continue
+            if signal is None:
+                signal = setup_rows.row(j)
+                if signal is None:
+                    rejections["invalid_signal"] += 1
+                    continue
         context = EvaluationContext(
             spec=spec,
             spread_points=spread_pts[j],
             trading_state=state,
             account_type=account_type,
             phase=phase,
+            news_restricted=news_restricted,
             atr_percentile=pct[j],
             open_positions_symbol=len(held),
             open_positions_total=len(held),
-            currency_exposure=exposure_from_positions(by_side[s] for s in held) if held else {},
+            currency_exposure=exposure,
             recent_trades=recent_view,
             headroom_money=headroom,
             risk_budget_money=budget,
@@ -249,6 +351,11 @@ def run_setups(
             busy = dirty = True
         else:
             rejections.update(decision.codes)
+    if quiet_rows:
+        counts = fails[quiet_rows].sum(axis=0).tolist()
+        for code, count in zip(STATIC_CODES, counts, strict=True):
+            if count:
+                rejections[code] += count
     return BacktestResult.from_simulation(
         sim,
         config_hash=config_hash,
@@ -257,62 +364,3 @@ def run_setups(
         mode="setups",
         extras={"approved": approved, "feedback_events": fb_events},
     )
-
-
-def _confirmed(setups: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The confirmed rows in ``known_at`` order and their ``known_at`` in UTC epoch ns."""
-    missing = [c for c in _REQUIRED if c not in setups.columns]
-    if missing:
-        raise ValueError(
-            f"setups lack the column(s) {', '.join(missing)}: pass the frame of "
-            "mikrobot.structure.api.setups()"
-        )
-    rows = setups
-    if "status" in setups.columns:
-        rows = setups[np.asarray(setups["status"] == "confirmed")]
-    known = rows["known_at"]
-    if not isinstance(known.dtype, pd.DatetimeTZDtype):
-        raise ValueError("setups known_at must be UTC timestamps (datetime64[ns, UTC])")
-    stamps = pd.DatetimeIndex(known).tz_convert("UTC").as_unit("ns").asi8
-    if stamps.shape[0] > 1 and not bool(np.all(stamps[1:] >= stamps[:-1])):
-        order = np.argsort(stamps, kind="stable")
-        rows, stamps = rows.iloc[order], stamps[order]
-    return rows, stamps
-
-
-def _signals(rows: pd.DataFrame, known: np.ndarray, symbol: str) -> list[Signal | None]:
-    """One :class:`Signal` per confirmed setup (``None`` where the row is not a valid signal)."""
-    n = len(rows)
-    direction = rows["direction"].to_numpy().tolist()
-    entry = rows["entry"].to_numpy(np.float64).tolist()
-    stop = rows["stop"].to_numpy(np.float64).tolist()
-    target = rows["target"].to_numpy(np.float64).tolist()
-    confidence = rows["confidence"].to_numpy(np.float64).tolist()
-    kind = rows["kind"].astype(str).tolist() if "kind" in rows.columns else ["BOS"] * n
-    level = rows["level"].to_numpy(np.float64).tolist() if "level" in rows.columns else None
-    present = [c for c in COMPONENTS if c in rows.columns]
-    parts = [rows[c].to_numpy(np.float64).tolist() for c in present]
-    stamps = known.tolist()
-    out: list[Signal | None] = []
-    for j in range(n):
-        try:
-            out.append(
-                Signal(
-                    symbol=symbol,
-                    side=Side.BUY if direction[j] > 0 else Side.SELL,
-                    ts=stamps[j],
-                    entry=entry[j],
-                    stop=stop[j],
-                    target=target[j],
-                    confidence=confidence[j],
-                    components=dict(zip(present, [p[j] for p in parts], strict=True)),
-                    kind=kind[j],
-                    level=math.nan if level is None else level[j],
-                    source="backtest",
-                    signal_id=f"setup-{j}",
-                    correlation_id=f"setup-{j}",
-                )
-            )
-        except ValueError:
-            out.append(None)
-    return out

@@ -250,3 +250,24 @@ def monitor_level_nb(acct: np.ndarray, equity: float, hard_buffer: float) -> int
     if headroom < acct[A_SAFETY] * initial:
         return 1
     return 0
+
+
+@njit(cache=True, _nrt=False)
+def account_view_nb(
+    acct: np.ndarray,
+    scratch: np.ndarray,
+    day: int,
+    equity: float,
+    open_risk: float,
+    hard_buffer: float,
+) -> tuple[float, int]:
+    """``(risk_room_nb, monitor_level_nb)`` of the account as it stands on Prague ``day``: when
+    the account has not met that day's midnight yet, a copy in ``scratch`` (same shape) is
+    rolled to it first; ``acct`` is never changed."""
+    now = acct
+    if day != acct[A_DAY]:
+        for i in range(acct.shape[0]):
+            scratch[i] = acct[i]
+        roll_day_nb(scratch, day)
+        now = scratch
+    return risk_room_nb(now, equity, open_risk), monitor_level_nb(now, equity, hard_buffer)

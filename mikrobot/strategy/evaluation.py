@@ -44,11 +44,19 @@ from mikrobot.core.instruments import canonical_name
 from mikrobot.core.sessions import DEFAULT_SESSIONS, SessionWindow
 from mikrobot.core.signal import Signal
 from mikrobot.strategy.context import EvaluationContext
+from mikrobot.strategy.feedback import TradeResult
 from mikrobot.strategy.news import Impact, minutes_ns
 from mikrobot.strategy.params import EvaluationParams
 from mikrobot.strategy.sessiontime import in_window
 
-__all__ = ["Decision", "DecisionMade", "Evaluator", "evaluate", "risk_multiplier_for"]
+__all__ = [
+    "Decision",
+    "DecisionMade",
+    "Evaluator",
+    "evaluate",
+    "loss_streak",
+    "risk_multiplier_for",
+]
 
 _NS_PER_MIN = 60_000_000_000
 _REL_TOL = 1e-9
@@ -130,6 +138,27 @@ def risk_multiplier_for(
         frac = (confidence - min_confidence) / (1.0 - min_confidence)
         frac = 0.0 if frac < 0.0 else 1.0 if frac > 1.0 else frac
     return at_min + (at_max - at_min) * frac
+
+
+def loss_streak(trades: Sequence[TradeResult], ts: int, need: int) -> tuple[int, int]:
+    """The losing streak the cool-down sees at ``ts``: ``(streak, close_ts of its last loss)``.
+
+    Walks ``trades`` (close-time order) from the newest, skipping trades closed after ``ts``,
+    counting consecutive losses (``r_multiple < 0``) up to ``need``; ``(0, 0)`` without one.
+    """
+    streak = 0
+    last_loss_ts = 0
+    for trade in reversed(trades):
+        if trade.close_ts > ts:
+            continue  # closed after the signal: not known yet
+        if trade.r_multiple >= 0.0:
+            break
+        if streak == 0:
+            last_loss_ts = trade.close_ts
+        streak += 1
+        if streak >= need:
+            break
+    return streak, last_loss_ts
 
 
 class Evaluator:
@@ -416,18 +445,7 @@ class Evaluator:
 
         if on_cool:
             need = self._cool_losses
-            streak = 0
-            last_loss_ts = 0
-            for trade in reversed(context.recent_trades):
-                if trade.close_ts > ts:
-                    continue  # closed after the signal: not known yet
-                if trade.r_multiple >= 0.0:
-                    break
-                if streak == 0:
-                    last_loss_ts = trade.close_ts
-                streak += 1
-                if streak >= need:
-                    break
+            streak, last_loss_ts = loss_streak(context.recent_trades, ts, need)
             if streak >= need:
                 until = last_loss_ts + self._cool_ns
                 if ts < until:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mikrobot.backtest import Market
-from mikrobot.backtest.context import atr_percentiles
+from mikrobot.backtest import Market, volatility_nb
+from mikrobot.backtest.context import atr_percentiles, dense_ranks
 from mikrobot.core import bars
 from mikrobot.data.synthetic import random_walk
 from mikrobot.strategy import context
@@ -56,3 +58,68 @@ def test_percentiles_equal_strategy_atr_percentile(market):
         cur = int(np.searchsorted(closes, stamp, side="right")) - 1
         expected = context.atr_percentile(atr[cur], atr[max(0, cur - window) : cur])
         assert got[k] == pytest.approx(expected, abs=1e-12)
+
+
+@given(
+    steps=st.lists(st.integers(1, 12), min_size=1, max_size=60),
+    prices=st.lists(
+        st.one_of(st.floats(0.5, 2.0), st.just(float("nan"))), min_size=60, max_size=60
+    ),
+)
+def test_one_pass_m5_kernel_equals_aggregate_ohlc(steps, prices):
+    minute = 60_000_000_000
+    time = np.cumsum(steps).astype(np.int64) * minute
+    n = time.shape[0]
+    price = np.array(prices[:n])
+    high, low, close = price + 0.1, price - 0.1, price
+    got = volatility_nb.m5_hlc_nb(time, high, low, close, 5 * minute)
+    for a, b in zip(got, m5_nb(time, high, low, close), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@given(
+    values=st.lists(
+        st.one_of(
+            st.sampled_from([0.0, -0.0, 1.5, 2.0, float("nan"), float("inf"), -float("inf")]),
+            st.floats(-3.0, 3.0),
+        ),
+        max_size=40,
+    )
+)
+def test_dense_ranks_order_the_finite_values(values):
+    x = np.array(values, dtype=np.float64)
+    rank, count = dense_ranks(x)
+    finite = np.isfinite(x)
+    assert (rank[~finite] == 0).all()
+    assert count == np.unique(x[finite]).shape[0]
+    f = x[finite]
+    r = rank[finite]
+    assert np.array_equal(f[:, None] < f[None, :], r[:, None] < r[None, :])
+    assert np.array_equal(f[:, None] == f[None, :], r[:, None] == r[None, :])
+    if count:
+        assert r.min() == 1
+        assert r.max() == count
+
+
+@given(
+    atr=st.lists(
+        st.one_of(st.sampled_from([1.0, 2.0, float("nan")]), st.floats(0.5, 3.0)),
+        min_size=1,
+        max_size=50,
+    ),
+    queries=st.lists(st.integers(-5, 60), max_size=30),
+    window=st.integers(1, 12),
+)
+def test_sliding_percentiles_equal_the_rank_formula_window_by_window(atr, queries, window):
+    values = np.array(atr)
+    closes = np.arange(1, values.shape[0] + 1, dtype=np.int64) * 10
+    ts = np.sort(np.array(queries, dtype=np.int64)) * 10 + 5
+    rank, count = dense_ranks(values)
+    got = volatility_nb.percentiles_nb(closes, rank, ts, window, count)
+    for k, stamp in enumerate(ts):
+        cur = int(np.searchsorted(closes, stamp, side="right")) - 1
+        if cur < 1:
+            assert np.isnan(got[k])
+            continue
+        expected = context.atr_percentile(values[cur], values[max(0, cur - window) : cur])
+        np.testing.assert_equal(got[k], expected)

@@ -111,7 +111,9 @@ def test_rejections_are_counted_by_reason_code_and_only_confirmed_rows_trade():
     assert dict(res.rejections) == {"confidence_below_min": 1, "max_positions_symbol": 1}
 
 
-def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch):
+@pytest.mark.parametrize("prescreen", [False, True])
+def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch, prescreen):
+    # (with the prescreen: every setup that passes the state-independent checks)
     calls = []
     real = evaluation.evaluate
 
@@ -130,7 +132,15 @@ def test_every_confirmed_setup_goes_through_the_live_evaluate(monkeypatch):
     )
     prop = PropFirmParams.from_preset("ftmo-2step-challenge")
     p = params(prop_firm=prop, spread_points=None)
-    run_setups(frame, rows, spec=EURUSD, params=p, evaluation=LOOSE, feedback=FeedbackParams())
+    run_setups(
+        frame,
+        rows,
+        spec=EURUSD,
+        params=p,
+        evaluation=LOOSE,
+        feedback=FeedbackParams(),
+        prescreen=prescreen,
+    )
     assert len(calls) == 2
     assert calls[0][1].adjustments.min_confidence == LOOSE.confidence.minimum
     first, second = calls[0][1], calls[1][1]
@@ -181,3 +191,39 @@ def test_structure_setups_fill_at_their_own_entry_prices():
     refused = sum(res.rejections.get(name, 0) for name in codes.REJECT_NAMES)
     assert res.extras["approved"] == len(t) + refused
     assert math.isfinite(res.stats.sharpe)
+
+
+@pytest.mark.parametrize("prescreen", [False, True])
+@pytest.mark.parametrize(("restricted", "refused"), [(True, 1), (False, 0), (None, 0)])
+def test_the_prop_firm_rules_decide_the_news_rule_as_on_the_live_path(
+    prescreen, restricted, refused
+):
+    # a challenge account: FTMO's news rule does not apply unless the rules say it does
+    # (``news_restricted``), exactly as ``strategy.context.account_fields`` tells the live path
+    from mikrobot.strategy.context import account_fields
+    from mikrobot.strategy.news import Impact, NewsCalendar, NewsEvent
+
+    frame = bars(flat(1.1000, 12, width=0.0001), spread=[12] * 12)
+    rows = setup_rows(frame, [{"at": 2, "entry": 1.1001, "stop": 1.0990, "target": 1.1030}])
+    release = int(rows["known_at"].iloc[0].value)  # a release at the very signal time
+    calendar = NewsCalendar.from_events([NewsEvent(release, "USD", Impact.HIGH, "NFP")])
+    prop = PropFirmParams.from_preset("ftmo-2step-challenge").model_copy(
+        update={"news_restricted": restricted}
+    )
+    assert prop.phase == "challenge"
+    loose = LOOSE.model_copy(update={"news": NewsCheck(enabled=True)})
+    result = run_setups(
+        frame,
+        rows,
+        spec=EURUSD,
+        params=params(prop_firm=prop, spread_points=None),
+        evaluation=loose,
+        news=calendar,
+        prescreen=prescreen,
+    )
+    from mikrobot.risk.propfirm import PropFirmAccount
+
+    live = account_fields(PropFirmAccount(prop, 100_000.0), SizingParams())
+    assert live["news_restricted"] is prop.restricts_news
+    assert result.rejections.get("news_blackout", 0) == refused
+    assert len(result.trades) == 1 - refused

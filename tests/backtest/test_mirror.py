@@ -19,6 +19,7 @@ from mikrobot.backtest.mirror_nb import (
     SIZE_NO_RISK,
     SIZE_OK,
     SIZE_ZERO_STOP,
+    account_view_nb,
     breach_code_nb,
     daily_floor_nb,
     monitor_level_nb,
@@ -227,3 +228,21 @@ def test_prague_day_numbers_match_core_sessions():
     ts = START + np.arange(0, 24 * 40, dtype=np.int64) * NS_HOUR // 2
     expected = local_ns(ts, "Europe/Prague") // (86_400 * 1_000_000_000)
     assert np.array_equal(prague_days(ts), expected)
+
+
+@given(path=paths(), overnight=st.booleans(), ahead=st.integers(0, 3))
+def test_account_view_is_the_account_rolled_to_the_day_without_touching_it(path, overnight, ahead):
+    acct = new_account(
+        100_000.0, daily_loss=0.05, max_loss=0.10, trailing=True, overnight_guard=overnight
+    )
+    scratch = np.empty_like(acct)
+    for ts, balance, equity, risk in path:
+        roll_day_nb(acct, prague_day(ts))
+        acct[A_BALANCE] = balance
+        day = prague_day(ts) + ahead
+        before = acct.copy()
+        rolled = acct.copy()
+        roll_day_nb(rolled, day)
+        got = account_view_nb(acct, scratch, day, equity, risk, 0.002)
+        assert got == (risk_room_nb(rolled, equity, risk), monitor_level_nb(rolled, equity, 0.002))
+        assert np.array_equal(acct, before)

@@ -202,3 +202,32 @@ def test_the_backtest_path_does_not_load_plotting_or_cluster_libraries(tmp_path)
         env=env,
     )
     assert out.stdout.strip().splitlines()[-1] == "LOADED []"
+
+
+def test_the_console_command_ends_at_once_with_everything_written(tmp_path):
+    """``python -m mikrobot backtest`` ends its process right after the command (no
+    interpreter teardown): its JSON, its trade list and its exit status are all there, and bad
+    input still exits 2 with the error on stderr."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MIKROBOT_HOME": str(tmp_path / "home")}
+    trades = tmp_path / "trades.csv"
+    cmd = [sys.executable, "-m", "mikrobot", "backtest", "--days", "5", "--trades", str(trades)]
+    done = subprocess.run(
+        [*cmd, "--json"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["trades_csv"] == str(trades)
+    assert len(pd.read_csv(trades)) == summary["trade_count"] > 0
+    table = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.rstrip().splitlines()[-1].startswith("time: load")  # the last line
+    bad = subprocess.run(
+        [*cmd, "--data", str(tmp_path / "missing.csv")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert bad.returncode == 2
+    assert "missing.csv" in bad.stderr
+    assert bad.stdout == ""

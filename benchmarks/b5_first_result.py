@@ -62,12 +62,13 @@ NO_SCIPY = (
     "runpy.run_module('mikrobot', run_name='__main__', alter_sys=True)\n"
 )
 
-FLOOR_CODE = (
+FLOOR_IMPORTS = (
     "import numpy, pandas, numba, pydantic_settings, typer\n"
     "from numba.core.registry import cpu_target\n"
     "cpu_target.target_context.refresh()\n"
-    "import os\n"
-    "os._exit(0)  # ends as the command does, without the interpreter's teardown\n"
+)
+FLOOR_CODE = FLOOR_IMPORTS + (
+    "import os\nos._exit(0)  # ends as the command does, without the interpreter's teardown\n"
 )
 
 PEER_CODE = """
@@ -255,7 +256,7 @@ def rows(quick: bool) -> list[dict]:
                 "notes": f"child CPU {floor['cpu_ms']:,.0f} ms; mikrobot's own share of B5: "
                 f"{warm['wall_ms'] - floor['wall_ms']:,.0f} ms wall, "
                 f"{warm['cpu_ms'] - floor['cpu_ms']:,.0f} ms CPU",
-                "scipy_loaded_by_numba": "scipy" in _modules_after(FLOOR_CODE, work),
+                "scipy_loaded_by_numba": "scipy" in _modules_after(FLOOR_IMPORTS, work),
             }
         )
         if quick:

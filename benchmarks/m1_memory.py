@@ -11,7 +11,7 @@ there is nothing to take a median of: peak RSS barely moves from run to run):
   imports vectorbt. Target: <= 300 MB.
 * ``M1-cli``: the peak RSS of the command ``mikrobot backtest --synthetic --days 365 --json``
   (the seeded synthetic market with sessions and spreads, 375,840 bars; JIT cache warm), read
-  with ``os.wait4`` from its parent. Same target. ``M1-floor``: a process that only imports
+  from the ``RUSAGE_CHILDREN`` of a small launcher process. Same target. ``M1-floor``: a process that only imports
   numpy, pandas, numba (starting its CPU target, which loads scipy's BLAS when scipy is
   installed), pydantic-settings and typer - what the command holds before its own work.
 
@@ -68,28 +68,56 @@ _FLOOR = (
 )
 
 
+# Linux keeps a process's peak RSS across exec, and a child made by fork (or vfork) starts from
+# its parent's resident size: a child of run.py after B3 (vectorbt imported, ~800 MB) would
+# report that. So every measured process is started by a small, fresh launcher, whose own
+# size (~10 MB) is all it can inherit; the launcher writes the measured child's peak to a file.
+_LAUNCH = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[2:])\n"
+    "with open(sys.argv[1], 'w') as f:\n"
+    "    f.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def _launched(args: list[str]) -> list[str]:
+    return [sys.executable, "-c", _LAUNCH, *args]
+
+
 def _child(code: str) -> dict | None:
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=REPO
-    )
+    with tempfile.NamedTemporaryFile(suffix=".maxrss") as peak:
+        done = subprocess.run(
+            _launched([peak.name, sys.executable, "-c", code]),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=REPO,
+        )
     if done.returncode != 0:
         return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _peak_mb(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str]:
-    """``(peak RSS in MB, stdout)`` of one child process, from ``os.wait4``."""
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """``(peak RSS in MB, stdout)`` of one process, from its launcher's ``RUSAGE_CHILDREN``."""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile(suffix=".maxrss") as peak:
+        done = subprocess.run(
+            _launched([peak.name, *args]),
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         out.seek(0)
         text = out.read().decode()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} exited {proc.returncode}: run it by hand to see why")
+        maxrss = float(Path(peak.name).read_text())
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {done.returncode}: run it by hand to see why")
     # ru_maxrss is in kilobytes on Linux, in bytes on macOS
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return usage.ru_maxrss / scale, text
+    return maxrss / scale, text
 
 
 def _version(dist: str) -> str:

@@ -24,6 +24,47 @@ ENGINE_CODES = frozenset((*codes.REJECT_NAMES, "account_breached", "invalid_sign
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def add_equity_traces(
+    fig: go.Figure,
+    x: object,
+    equity: np.ndarray,
+    drawdown: np.ndarray,
+    cur: str,
+    *,
+    name: str = "equity",
+    color: str = COLORS["equity"],
+) -> None:
+    """Add the equity line (row 1) and the filled drawdown (row 2) of a two-row figure."""
+    import plotly.graph_objects as go
+
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=equity,
+            mode="lines",
+            name=name,
+            line={"color": color, "width": 1.5},
+            hovertemplate=f"%{{x}}<br>equity %{{y:,.2f}} {cur}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=drawdown,
+            mode="lines",
+            name="drawdown",
+            fill="tozeroy",
+            line={"color": COLORS["drawdown"], "width": 1},
+            fillcolor="rgba(198, 40, 40, 0.25)",
+            hovertemplate=f"%{{x}}<br>drawdown %{{y:,.2f}} {cur}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+
+
 def decimate_indices(max_points: int, *curves: np.ndarray) -> np.ndarray:
     """Positions to draw of curves sampled on the same bars, at most about ``max_points``.
 
@@ -127,32 +168,7 @@ def equity_figure(
         if keep.shape[0] < n:
             thinned = f" (drawn with {keep.shape[0]:,} of {n:,} M1 points: each bucket's extremes)"
         x = xs(result.market.time[keep])
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=values[keep],
-                mode="lines",
-                name="equity",
-                line={"color": COLORS["equity"], "width": 1.5},
-                hovertemplate=f"%{{x}}<br>equity %{{y:,.2f}} {cur}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=ddv[keep],
-                mode="lines",
-                name="drawdown",
-                fill="tozeroy",
-                line={"color": COLORS["drawdown"], "width": 1},
-                fillcolor="rgba(198, 40, 40, 0.25)",
-                hovertemplate=f"%{{x}}<br>drawdown %{{y:,.2f}} {cur}<extra></extra>",
-            ),
-            row=2,
-            col=1,
-        )
+        add_equity_traces(fig, x, values[keep], ddv[keep], cur)
     fl = floors(result)
     pf = result.params.prop_firm
     if fl is not None and n:

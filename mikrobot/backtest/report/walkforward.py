@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mikrobot.backtest.report.curves import decimate_indices
+from mikrobot.backtest.report.curves import add_equity_traces, decimate_indices
 from mikrobot.backtest.report.style import COLORS, LAYOUT, currency, ns, xs
 from mikrobot.backtest.report.style import title as title_
 
@@ -96,31 +96,8 @@ def walkforward_equity_figure(
         if keep.shape[0] < n:
             thinned = f" (drawn with {keep.shape[0]:,} of {n:,} M1 points)"
         x = xs(oos.market.time[keep])
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=eq[keep],
-                mode="lines",
-                name="out-of-sample equity",
-                line={"color": _OOS_COLOR, "width": 1.5},
-                hovertemplate=f"%{{x}}<br>equity %{{y:,.2f}} {cur}<extra></extra>",
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=dd[keep],
-                mode="lines",
-                name="drawdown",
-                fill="tozeroy",
-                line={"color": COLORS["drawdown"], "width": 1},
-                fillcolor="rgba(198, 40, 40, 0.25)",
-                hovertemplate=f"%{{x}}<br>drawdown %{{y:,.2f}} {cur}<extra></extra>",
-            ),
-            row=2,
-            col=1,
+        add_equity_traces(
+            fig, x, eq[keep], dd[keep], cur, name="out-of-sample equity", color=_OOS_COLOR
         )
         starts = fold_starts(result)
         folds = result.folds

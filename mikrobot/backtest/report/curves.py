@@ -24,23 +24,38 @@ ENGINE_CODES = frozenset((*codes.REJECT_NAMES, "account_breached", "invalid_sign
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def add_equity_traces(
-    fig: go.Figure,
-    x: object,
+def equity_drawdown_subplots(
+    time: np.ndarray,
     equity: np.ndarray,
     drawdown: np.ndarray,
     cur: str,
+    max_points: int,
     *,
     name: str = "equity",
     color: str = COLORS["equity"],
-) -> None:
-    """Add the equity line (row 1) and the filled drawdown (row 2) of a two-row figure."""
+) -> tuple[go.Figure, str]:
+    """``(figure, note)``: a two-row figure with the equity line (row 1) and the filled drawdown
+    (row 2) over ``time`` (epoch ns), thinned to about ``max_points`` by
+    :func:`decimate_indices`; ``note`` says how many points were drawn when thinned, else "".
+    """
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04
+    )
+    n = equity.shape[0]
+    if not n:
+        return fig, ""
+    keep = decimate_indices(max_points, equity, drawdown)
+    note = ""
+    if keep.shape[0] < n:
+        note = f" (drawn with {keep.shape[0]:,} of {n:,} M1 points: each bucket's extremes)"
+    x = xs(time[keep])
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=equity,
+            y=equity[keep],
             mode="lines",
             name=name,
             line={"color": color, "width": 1.5},
@@ -52,7 +67,7 @@ def add_equity_traces(
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=drawdown,
+            y=drawdown[keep],
             mode="lines",
             name="drawdown",
             fill="tozeroy",
@@ -63,6 +78,7 @@ def add_equity_traces(
         row=2,
         col=1,
     )
+    return fig, note
 
 
 def decimate_indices(max_points: int, *curves: np.ndarray) -> np.ndarray:
@@ -151,7 +167,6 @@ def equity_figure(
     (when the rules have one), ``"breach"`` / ``"passed"`` markers at those times.
     """
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     eq = result.equity
     dd = result.drawdown
@@ -159,16 +174,7 @@ def equity_figure(
     ddv = dd.to_numpy(np.float64)
     n = values.shape[0]
     cur = currency(result)
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04
-    )
-    thinned = ""
-    if n:
-        keep = decimate_indices(max_points, values, ddv)
-        if keep.shape[0] < n:
-            thinned = f" (drawn with {keep.shape[0]:,} of {n:,} M1 points: each bucket's extremes)"
-        x = xs(result.market.time[keep])
-        add_equity_traces(fig, x, values[keep], ddv[keep], cur)
+    fig, thinned = equity_drawdown_subplots(result.market.time, values, ddv, cur, max_points)
     fl = floors(result)
     pf = result.params.prop_firm
     if fl is not None and n:

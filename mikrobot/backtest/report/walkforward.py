@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from mikrobot.backtest.report.curves import add_equity_traces, decimate_indices
+from mikrobot.backtest.report.curves import equity_drawdown_subplots
 from mikrobot.backtest.report.style import COLORS, LAYOUT, currency, ns, xs
 from mikrobot.backtest.report.style import title as title_
 
@@ -80,25 +80,16 @@ def walkforward_equity_figure(
     the folds' results (see :mod:`mikrobot.backtest.selection`).
     """
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
     oos = result.oos
     eq = result.oos_equity.to_numpy(np.float64)
     dd = oos.drawdown.to_numpy(np.float64)
     n = eq.shape[0]
     cur = currency(oos)
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.04
+    fig, thinned = equity_drawdown_subplots(
+        oos.market.time, eq, dd, cur, max_points, name="out-of-sample equity", color=_OOS_COLOR
     )
-    thinned = ""
     if n:
-        keep = decimate_indices(max_points, eq, dd)
-        if keep.shape[0] < n:
-            thinned = f" (drawn with {keep.shape[0]:,} of {n:,} M1 points)"
-        x = xs(oos.market.time[keep])
-        add_equity_traces(
-            fig, x, eq[keep], dd[keep], cur, name="out-of-sample equity", color=_OOS_COLOR
-        )
         starts = fold_starts(result)
         folds = result.folds
         text = [

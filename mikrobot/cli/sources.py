@@ -36,25 +36,6 @@ def resolve_settings(config: Path | None, preset: str | None) -> Settings:
     return settings
 
 
-def window_bars(bars: pd.DataFrame, start: str | None, end: str | None, where: str) -> pd.DataFrame:
-    import pandas as pd
-
-    out = bars
-    try:
-        if start is not None:
-            out = out.loc[out.index >= pd.Timestamp(start, tz="UTC")]
-        if end is not None:
-            out = out.loc[out.index < pd.Timestamp(end, tz="UTC")]
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"--start/--end: {exc}; give dates like 2024-03-04") from None
-    if out.empty:
-        raise InputError(
-            f"{where} has no M1 bar in [{start or 'start'}, {end or 'end'}); its bars span "
-            f"{bars.index[0]:%Y-%m-%d %H:%M} to {bars.index[-1]:%Y-%m-%d %H:%M} UTC"
-        )
-    return out
-
-
 def load_m1(
     settings: Settings,
     *,
@@ -67,28 +48,28 @@ def load_m1(
     days: int,
     seed: int,
 ) -> tuple[pd.DataFrame, SymbolSpec, str]:
-    """``(M1 bars, symbol spec, a line describing the data)``."""
-    registry = settings.registry()
+    """``(M1 bars, symbol spec, a line describing the data)``, read by
+    :func:`mikrobot.data.sources.load_m1_source`: the ``data`` file in ``[start, end)``, the bar
+    store (``stored``) in ``[start, end)``, or ``days`` of the synthetic market from ``start``."""
+    from mikrobot.data.sources import STORE, SYNTHETIC, load_m1_source
+
+    window: dict[str, object]
     if data is not None:
-        from mikrobot.data.loaders import load_bars
-
-        bars = load_bars(data, symbol, "M1", tz)
-        name = symbol or bars.attrs.get("symbol")
-        if not name:
-            raise InputError(f"{data}: the file name names no known symbol; give --symbol")
-        bars = window_bars(bars, start, end, str(data))
-        return bars, registry[name], f"{data} (times read as {bars.attrs.get('source_tz')})"
-    name = symbol or "EURUSD"
-    spec = registry[name]
-    if stored:
-        from mikrobot.data.store import BarStore
-
-        store = BarStore(settings.store_path)
-        bars = store.read(spec.name, "M1", start, end)
-        bars = window_bars(bars, None, None, f"the store {store.root} ({spec.name} M1)")
-        return bars, spec, f"bar store {store.root}, {spec.name} M1"
-    from mikrobot.data.synthetic import market
-
-    first = start or DEFAULT_START
-    bars = market(spec, first, days=days, seed=seed).bars
-    return bars, spec, f"synthetic market, seed {seed}, {days} days from {first}"
+        if not data.is_file():
+            raise InputError(f"--data {data}: no such file; give the path of an M1 bar file")
+        source, name, window = data, symbol, {"start": start, "end": end}
+    elif stored:
+        source, name, window = STORE, symbol or "EURUSD", {"start": start, "end": end}
+    else:
+        source, name, window = SYNTHETIC, symbol or "EURUSD", {"start": start or DEFAULT_START}
+        window["days"] = days
+    got = load_m1_source(
+        source,
+        name,
+        tz=tz,
+        seed=seed,
+        registry=settings.registry(),
+        store=settings.store_path,
+        **window,  # type: ignore[arg-type]
+    )
+    return got.bars, got.spec, got.description

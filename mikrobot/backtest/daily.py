@@ -129,11 +129,7 @@ class RunSettings:
         enabled, the ``[sessions]`` windows and the settings' hash."""
         return cls(
             structure=settings.structure,
-            backtest=BacktestParams(
-                initial_balance=settings.propfirm.initial_balance,
-                sizing=settings.risk,
-                prop_firm=settings.propfirm.params(),
-            ),
+            backtest=BacktestParams.from_settings(settings),
             evaluation=settings.evaluation,
             feedback=settings.feedback if settings.feedback.enabled else None,
             sessions=settings.session_windows(),

@@ -9,7 +9,7 @@ targets (limit orders).
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Literal, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,6 +31,21 @@ class SlippageParams(_Frozen):
     mode: Literal["none", "fixed", "random"] = "none"
     pips: float = Field(0.0, ge=0.0, le=1_000.0)
     seed: int = Field(0, ge=0)
+
+
+class _PropFirmLike(Protocol):
+    initial_balance: float
+
+    def params(self) -> PropFirmParams: ...
+
+
+class SettingsLike(Protocol):
+    """What :meth:`BacktestParams.from_settings` reads (:class:`mikrobot.config.Settings`)."""
+
+    @property
+    def propfirm(self) -> _PropFirmLike: ...
+    @property
+    def risk(self) -> SizingParams: ...
 
 
 def _challenge() -> PropFirmParams:
@@ -59,6 +74,16 @@ class BacktestParams(_Frozen):
     sizing: SizingParams = SizingParams()
     slippage: SlippageParams = SlippageParams()
     prop_firm: PropFirmParams | None = Field(default_factory=_challenge)
+
+    @classmethod
+    def from_settings(cls, settings: SettingsLike) -> BacktestParams:
+        """The parameters a run of the settings uses: ``[propfirm]``'s initial balance and
+        rules, ``[risk]``'s sizing, everything else at its default."""
+        return cls(
+            initial_balance=settings.propfirm.initial_balance,
+            sizing=settings.risk,
+            prop_firm=settings.propfirm.params(),
+        )
 
     @model_validator(mode="after")
     def _supported(self) -> Self:

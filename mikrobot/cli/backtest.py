@@ -91,11 +91,7 @@ def run(
     t0 = time.perf_counter()
     found = find_setups(bars, None, spec, settings.structure)
     t1 = time.perf_counter()
-    params = BacktestParams(
-        initial_balance=settings.propfirm.initial_balance,
-        sizing=settings.risk,
-        prop_firm=settings.propfirm.params(),
-    )
+    params = BacktestParams.from_settings(settings)
     result = run_setups(
         bars,
         found,

@@ -143,11 +143,7 @@ def walkforward(
         settings = resolve_settings(config, preset)
         base = {
             "structure": settings.structure,
-            "backtest": BacktestParams(
-                initial_balance=settings.propfirm.initial_balance,
-                sizing=settings.risk,
-                prop_firm=settings.propfirm.params(),
-            ),
+            "backtest": BacktestParams.from_settings(settings),
             "evaluation": settings.evaluation,
         }
         if random is not None:

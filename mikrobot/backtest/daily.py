@@ -55,6 +55,7 @@ from mikrobot.backtest.gates import (
 from mikrobot.backtest.params import BacktestParams
 from mikrobot.backtest.result import BacktestResult
 from mikrobot.backtest.selection import window_market
+from mikrobot.core.atomic import write_text_atomic
 from mikrobot.core.errors import ConfigError, DataError
 from mikrobot.core.symbol import SymbolSpec
 from mikrobot.strategy.params import EvaluationParams
@@ -594,10 +595,5 @@ def build_summary(
 def write_summary(summary: Mapping[str, Any], directory: str | os.PathLike[str]) -> Path:
     """Write ``summary`` as ``directory/summary.json`` (strict JSON: no NaN) via a temporary
     file, so a reader never sees half a file; returns the path."""
-    out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / SUMMARY_FILE
-    tmp = out / f".{SUMMARY_FILE}.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    text = json.dumps(summary, indent=2, allow_nan=False) + "\n"
+    return write_text_atomic(Path(directory) / SUMMARY_FILE, text)

@@ -39,6 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mikrobot.core.atomic import write_text_atomic
 from mikrobot.core.errors import ConfigError
 
 PIPELINES_ENV = "MIKROBOT_PIPELINES"
@@ -336,10 +337,7 @@ def _write_html(notebook: Path, html: Path) -> Path | None:
     if not notebook.is_file():
         return None
     body, _ = HTMLExporter().from_filename(str(notebook))
-    tmp = html.with_name(f".{html.name}.tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, html)
-    return html
+    return write_text_atomic(html, body)
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
@@ -421,9 +419,7 @@ def run_pipeline(
         "source_notebook": str(notebook),
         "overrides": list(overrides),
     }
-    tmp = where / f".{SUMMARY_FILE}.tmp"
-    tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, summary_path)
+    write_text_atomic(summary_path, json.dumps(summary, indent=2, default=str) + "\n")
     code = {"passed": EXIT_PASSED, "failed": EXIT_FAILED}.get(status, EXIT_ERROR)
     return RunOutcome(
         pipeline=_command_name(stem),

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from mikrobot.core.atomic import write_text_atomic
+
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically (tmp file + fsync + ``os.replace``)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True, allow_nan=False)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``data`` as JSON to ``path`` atomically (:func:`~mikrobot.core.atomic.write_text_atomic`)."""
+    text = json.dumps(data, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    return write_text_atomic(path, text)
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:

@@ -6,7 +6,7 @@ import html
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from mikrobot.backtest.report.curves import (
 )
 from mikrobot.backtest.report.price import price_figure
 from mikrobot.backtest.table import stats_rows, verdict_line
+from mikrobot.core.atomic import write_text_atomic as write_atomic
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -173,26 +174,3 @@ def write_report(
         "</head><body><main>" + "\n".join(body) + "</main></body></html>\n"
     )
     return write_atomic(out, [page])
-
-
-def write_atomic(path: str | os.PathLike[str], chunks: Iterable[str]) -> Path:
-    """Write the text ``chunks`` to ``path`` (UTF-8) all or nothing and return the path.
-
-    The chunks go to a temporary file beside ``path`` (``.<name>.<pid>.tmp``, in the same
-    directory so the final move is atomic), which replaces ``path`` only once every chunk is
-    written. If anything fails - a chunk that raises while it is produced, a full disk, a
-    ``path`` that is a directory - the temporary file is removed and the error propagates:
-    ``path`` is left as it was (absent, or the previous complete file). Missing parent
-    directories are created."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(chunk)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return out
